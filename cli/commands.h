@@ -1,0 +1,9 @@
+#pragma once
+// Registration of the CLI's subcommands (one cmd_<verb>.cpp each).
+#include <CLI/CLI.hpp>
+
+namespace pfgm::cli {
+
+void add_toy_command(CLI::App& app);
+
+}  // namespace pfgm::cli

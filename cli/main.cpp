@@ -1,0 +1,36 @@
+// The `pfgm` command: a table of subcommands; every pfgm::Error or bad flag becomes one line on
+// stderr and a non-zero exit status.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "pfgm/core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"pfgm: Poisson Flow Generative Models (PFGM and PFGM++) — train, sample, evaluate"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "pfgm 0.1.0");
+  pfgm::cli::add_toy_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "pfgm: error: " << e.what() << "\n";
+    return 2;
+  } catch (const pfgm::Error& e) {
+    std::cerr << "pfgm: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "pfgm: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}

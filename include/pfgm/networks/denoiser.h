@@ -1,0 +1,37 @@
+#pragma once
+// The model a checkpoint holds: the inner network F under the official key prefix `model.`, with
+// EDM's preconditioning D(x; σ) = c_skip·x + c_out·F(c_in·x; c_noise) (Karras et al. 2022, Eq. (7);
+// PFGM++ keeps it, Xu et al. 2023, Sec. 4), or PFGM's raw field v(x, z) = F(x; ln z) (Xu et al. 2022).
+#include <memory>
+
+#include "pfgm/networks/model_config.h"
+#include "pfgm/networks/network.h"
+#include "pfgm/samplers/denoiser.h"
+
+namespace pfgm::networks {
+
+class Model : public torch::nn::Module {
+ public:
+  explicit Model(const ModelConfig& config);
+
+  // EDM/PFGM++: D(x; σ) in float32 for x [B, ...] and σ [B] or [1] (cast to float32 as EDMPrecond does).
+  torch::Tensor denoise(const torch::Tensor& x, const torch::Tensor& sigma, const torch::Tensor& class_labels = {},
+                        const torch::Tensor& augment_labels = {});
+  // PFGM: the predicted normalised field [B, N+1] at x [B, N], z [B] (z clamped to ≥ 1e−10 as the reference).
+  torch::Tensor field(const torch::Tensor& x, const torch::Tensor& z);
+
+  // Callbacks for the samplers: float64 in and out, without gradients, on this model's device.
+  samplers::Denoiser denoiser();
+  samplers::FieldFn field_fn();
+
+  const ModelConfig& config() const { return config_; }
+  std::shared_ptr<Network> model;
+
+ private:
+  ModelConfig config_;
+};
+
+// Builds the network named by config.model_type (pfgm::Error for unknown types).
+std::shared_ptr<Network> make_network(const ModelConfig& config);
+
+}  // namespace pfgm::networks

@@ -1,0 +1,32 @@
+#pragma once
+// One configuration schema for every model: the preconditioner's constructor arguments as the
+// official EDMPrecond takes them (model_type, D, pfgmpp, sigma_data, network arguments), plus the
+// physics a checkpoint needs to be sampled without flags. Stored as JSON in checkpoint metadata.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace pfgm::networks {
+
+enum class Precond { EDM, PFGM };  // PFGM++/EDM denoiser D(x; σ), or the original PFGM field v(x, z)
+
+struct ModelConfig {
+  std::string model_type = "ToyMLP";  // ToyMLP (vector data); image networks by their official names
+  Precond precond = Precond::EDM;
+  int64_t N = 2;                       // data dimension
+  double D = 128;                      // augmented dimensions (kInfiniteD: diffusion); PFGM: 1
+  double sigma_data = 0.5;             // σ_data of the preconditioning
+  double sigma_min = 0.002;            // sampling range of σ (EDM/PFGM++)
+  double sigma_max = 80;
+  double P_mean = -1.2, P_std = 1.2;   // training σ distribution
+  double z_max = 40, z_min = 1e-3;     // PFGM sampling range of z
+  double gamma = 5;                    // PFGM field normalisation γ
+  nlohmann::json network;              // the network's own arguments (all other keys)
+
+  nlohmann::json to_json() const;
+  static ModelConfig from_json(const nlohmann::json& j);  // unknown keys go to `network`; throws pfgm::Error
+};
+
+std::string to_string(Precond p);
+
+}  // namespace pfgm::networks

@@ -1,0 +1,38 @@
+#pragma once
+// Generation from a model: draw each seed's prior sample and integrate the backward ODE with the
+// chosen solver — Heun/Euler/RK45 on the σ-ODE for PFGM++ and EDM, Euler/RK45 on the z-ODE for PFGM.
+#include <string>
+#include <vector>
+
+#include "pfgm/networks/denoiser.h"
+#include "pfgm/samplers/heun.h"
+#include "pfgm/samplers/pfgm_ode.h"
+#include "pfgm/samplers/rk45.h"
+#include "pfgm/samplers/step_schedule.h"
+
+namespace pfgm::samplers {
+
+enum class Solver { Heun, Euler, RK45 };
+Solver parse_solver(const std::string& name);  // "heun" | "euler" | "rk45"
+std::string to_string(Solver s);
+
+struct SamplerOptions {
+  Solver solver = Solver::Heun;   // --solver
+  StepSchedule schedule;          // --steps --sigma_min --sigma_max --rho (PFGM: --steps Euler steps in ln z)
+  ChurnOptions churn;             // --S_churn --S_min --S_max --S_noise (Heun only)
+  RK45Options rk45;               // --rtol --atol
+  int64_t batch = 1024;           // --batch: samples integrated together (results do not depend on it)
+};
+
+struct Samples {
+  torch::Tensor x;            // [B, sample_shape...] float64 on the CPU
+  int64_t nfe = 0;            // network evaluations per batch (max over batches)
+  Trajectory trajectory;      // filled when requested (all samples)
+};
+
+// PFGM++/EDM: prior at options.schedule.sigma_max (the caller fills the schedule, usually from the
+// model's config); PFGM: prior and z range from the model's config.
+Samples generate(networks::Model& model, const std::vector<int64_t>& seeds, const std::vector<int64_t>& sample_shape,
+                 const SamplerOptions& options, bool keep_trajectory = false);
+
+}  // namespace pfgm::samplers

@@ -1,0 +1,31 @@
+#pragma once
+// Training objectives, per sample:
+// PFGM++ (Xu et al. 2023, Eq. (8)) with EDM's σ distribution, weighting and preconditioning:
+//   λ(σ)·‖D(y + n; σ) − y‖², n ~ p_r(·|0) with r = σ√D (D = ∞: n ~ N(0, σ²I));
+// PFGM (Xu et al. 2022, Eq. (9)): ½‖v(x̃, z̃) − √N·Ê/(‖Ê‖ + γ)‖² over N+1 coordinates.
+#include <torch/types.h>
+
+#include "pfgm/networks/denoiser.h"
+#include "pfgm/physics/noise_distribution.h"
+#include "pfgm/physics/perturbation_kernel.h"
+#include "pfgm/physics/pfgm_perturbation.h"
+
+namespace pfgm::training {
+
+struct PFGMPPLoss {
+  physics::KernelOptions kernel;         // D and the optional official clip
+  physics::SigmaDistribution sigma_dist; // ln σ ~ N(P_mean, P_std²)
+  double sigma_data = 0.5;
+  // y [B, ...] on the model's device; returns the per-sample loss [B] (sum over coordinates).
+  torch::Tensor operator()(networks::Model& net, const torch::Tensor& y, at::Generator& gen) const;
+};
+
+struct PFGMLoss {
+  physics::PFGMPerturbationOptions perturbation;
+  double gamma = 5;
+  // y_small [b, N] are perturbed; charges [L, N] (the large batch, including y_small) make the field.
+  torch::Tensor operator()(networks::Model& net, const torch::Tensor& y_small, const torch::Tensor& charges,
+                           at::Generator& gen) const;
+};
+
+}  // namespace pfgm::training

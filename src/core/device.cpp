@@ -1,0 +1,32 @@
+#include "pfgm/core/device.h"
+
+#include <thread>
+
+#include <torch/torch.h>
+
+#include "pfgm/core/error.h"
+
+namespace pfgm::core {
+
+c10::Device parse_device(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
+  if (name == "cpu") return c10::Device(c10::kCPU);
+  if (name.rfind("cuda", 0) == 0) {
+    PFGM_CHECK(torch::cuda::is_available(), "[--device] ", name, ": no CUDA device is available, expected cpu or auto");
+    try {
+      return c10::Device(name);
+    } catch (const std::exception&) {
+    }
+  }
+  throw Error("[--device] got '" + name + "', expected auto, cpu, cuda or cuda:K");
+}
+
+int configure_process(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(threads);
+  at::globalContext().setAllowTF32CuBLAS(false);
+  at::globalContext().setAllowTF32CuDNN(false);
+  return threads;
+}
+
+}  // namespace pfgm::core

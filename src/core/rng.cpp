@@ -1,0 +1,55 @@
+#include "pfgm/core/rng.h"
+
+#include <string>
+
+#include <torch/torch.h>
+
+#include "pfgm/core/error.h"
+
+namespace pfgm::core {
+
+at::Generator make_generator(uint64_t seed) {
+  return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+SeedStreams::SeedStreams(const std::vector<int64_t>& seeds) {
+  generators_.reserve(seeds.size());
+  for (int64_t s : seeds) generators_.push_back(make_generator(static_cast<uint64_t>(s) & 0xffffffffULL));
+}
+
+torch::Tensor SeedStreams::randn(at::IntArrayRef sample_shape, const torch::TensorOptions& options) {
+  std::vector<torch::Tensor> rows;
+  rows.reserve(generators_.size());
+  for (auto& g : generators_) rows.push_back(at::randn(sample_shape, g, torch::dtype(torch::kFloat64)));
+  return torch::stack(rows).to(options);
+}
+
+std::vector<int64_t> parse_seeds(const std::string& text) {
+  std::vector<int64_t> seeds;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    try {
+      size_t dash = item.find('-', 1);
+      size_t used = 0;
+      if (dash == std::string::npos) {
+        seeds.push_back(std::stoll(item, &used));
+        PFGM_CHECK(used == item.size(), "");
+      } else {
+        int64_t a = std::stoll(item.substr(0, dash), &used);
+        PFGM_CHECK(used == dash, "");
+        int64_t b = std::stoll(item.substr(dash + 1), &used);
+        PFGM_CHECK(used == item.size() - dash - 1 && b >= a, "");
+        for (int64_t s = a; s <= b; ++s) seeds.push_back(s);
+      }
+    } catch (const std::exception&) {
+      throw Error("[--seeds] got '" + text + "', expected a list like 0-63 or 1,5,7-9");
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return seeds;
+}
+
+}  // namespace pfgm::core

@@ -1,0 +1,57 @@
+#include "pfgm/networks/denoiser.h"
+
+#include <torch/torch.h>
+
+#include "pfgm/core/error.h"
+#include "pfgm/networks/toy_mlp.h"
+#include "pfgm/physics/preconditioning.h"
+
+namespace pfgm::networks {
+
+std::shared_ptr<Network> make_network(const ModelConfig& c) {
+  if (c.model_type == "ToyMLP") {
+    auto o = toy_mlp_options_from_json(c.network);
+    o.in_dim = c.N;
+    o.out_dim = c.precond == Precond::PFGM ? c.N + 1 : c.N;
+    return std::make_shared<ToyMLP>(o);
+  }
+  throw Error("[config] model_type: got '" + c.model_type + "', expected ToyMLP");
+}
+
+Model::Model(const ModelConfig& config) : config_(config) {
+  model = register_module("model", make_network(config));
+}
+
+torch::Tensor Model::denoise(const torch::Tensor& x_in, const torch::Tensor& sigma_in, const torch::Tensor& class_labels,
+                             const torch::Tensor& augment_labels) {
+  const auto x = x_in.to(torch::kFloat32);
+  std::vector<int64_t> shape(x.dim(), 1);
+  shape[0] = -1;
+  const auto sigma = sigma_in.to(x.device(), torch::kFloat32).reshape(shape);
+  const auto c = physics::edm_scalings(sigma, config_.sigma_data);
+  const auto F_x = model->forward(c.c_in * x, c.c_noise.flatten(), class_labels, augment_labels);
+  return c.c_skip * x + c.c_out * F_x.to(torch::kFloat32);
+}
+
+torch::Tensor Model::field(const torch::Tensor& x, const torch::Tensor& z) {
+  const auto zz = z.to(x.device(), torch::kFloat32).reshape({-1}).clamp_min(1e-10);
+  return model->forward(x.to(torch::kFloat32), torch::log(zz));
+}
+
+samplers::Denoiser Model::denoiser() {
+  return [this](const torch::Tensor& x, const torch::Tensor& sigma) {
+    torch::NoGradGuard no_grad;
+    const auto device = parameters().empty() ? torch::Device(torch::kCPU) : parameters().front().device();
+    return denoise(x.to(device), sigma.to(device)).to(x.device(), torch::kFloat64);
+  };
+}
+
+samplers::FieldFn Model::field_fn() {
+  return [this](const torch::Tensor& x, const torch::Tensor& z) {
+    torch::NoGradGuard no_grad;
+    const auto device = parameters().empty() ? torch::Device(torch::kCPU) : parameters().front().device();
+    return field(x.to(device), z.to(device)).to(x.device(), torch::kFloat64);
+  };
+}
+
+}  // namespace pfgm::networks

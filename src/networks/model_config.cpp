@@ -1,0 +1,69 @@
+#include "pfgm/networks/model_config.h"
+
+#include <cmath>
+
+#include "pfgm/core/error.h"
+#include "pfgm/physics/augmented_space.h"
+
+namespace pfgm::networks {
+
+namespace {
+const char* const kPhysicsKeys[] = {"model_type", "precond", "N",       "D",      "pfgmpp", "sigma_data", "sigma_min",
+                                    "sigma_max",  "P_mean",  "P_std",   "z_max",  "z_min",  "gamma"};
+}
+
+std::string to_string(Precond p) { return p == Precond::EDM ? "edm" : "pfgm"; }
+
+nlohmann::json ModelConfig::to_json() const {
+  nlohmann::json j = network.is_object() ? network : nlohmann::json::object();
+  j["model_type"] = model_type;
+  j["precond"] = to_string(precond);
+  j["N"] = N;
+  j["D"] = std::isinf(D) ? nlohmann::json("inf") : nlohmann::json(D);
+  j["pfgmpp"] = precond == Precond::EDM && !std::isinf(D);
+  j["sigma_data"] = sigma_data;
+  j["sigma_min"] = sigma_min;
+  j["sigma_max"] = sigma_max;
+  j["P_mean"] = P_mean;
+  j["P_std"] = P_std;
+  if (precond == Precond::PFGM) {
+    j["z_max"] = z_max;
+    j["z_min"] = z_min;
+    j["gamma"] = gamma;
+  }
+  return j;
+}
+
+ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
+  PFGM_CHECK(j.is_object(), "[config] expected a JSON object, got ", j.dump());
+  ModelConfig c;
+  try {
+    c.model_type = j.value("model_type", c.model_type);
+    const std::string p = j.value("precond", std::string("edm"));
+    PFGM_CHECK(p == "edm" || p == "pfgm", "[config] precond: got '", p, "', expected edm or pfgm");
+    c.precond = p == "edm" ? Precond::EDM : Precond::PFGM;
+    c.N = j.value("N", c.N);
+    if (j.contains("D")) {
+      c.D = j["D"].is_string() ? physics::parse_aug_dim(j["D"].get<std::string>(), "config D") : j["D"].get<double>();
+    }
+    if (j.contains("pfgmpp") && !j["pfgmpp"].get<bool>() && c.precond == Precond::EDM) c.D = physics::kInfiniteD;
+    c.sigma_data = j.value("sigma_data", c.sigma_data);
+    c.sigma_min = j.value("sigma_min", c.sigma_min);
+    c.sigma_max = j.value("sigma_max", c.sigma_max);
+    c.P_mean = j.value("P_mean", c.P_mean);
+    c.P_std = j.value("P_std", c.P_std);
+    c.z_max = j.value("z_max", c.z_max);
+    c.z_min = j.value("z_min", c.z_min);
+    c.gamma = j.value("gamma", c.gamma);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("[config] ") + e.what());
+  }
+  PFGM_CHECK(c.D > 0, "[config] D: got ", c.D, ", expected > 0");
+  PFGM_CHECK(c.N > 0, "[config] N: got ", c.N, ", expected > 0");
+  c.network = j;
+  for (const char* k : kPhysicsKeys) c.network.erase(k);
+  c.network["N"] = c.N;  // networks for vector data read their input width from N
+  return c;
+}
+
+}  // namespace pfgm::networks

@@ -1,0 +1,34 @@
+#include "pfgm/training/losses.h"
+
+#include <torch/torch.h>
+
+#include "pfgm/physics/empirical_field.h"
+#include "pfgm/physics/preconditioning.h"
+
+namespace pfgm::training {
+
+torch::Tensor PFGMPPLoss::operator()(networks::Model& net, const torch::Tensor& y, at::Generator& gen) const {
+  const int64_t B = y.size(0);
+  const auto sigma = physics::sample_sigma(B, sigma_dist, gen);                          // [B] float64
+  const auto n = physics::sample_perturbation(sigma, y.sizes().slice(1), kernel, gen);  // [B, ...] float64
+  const auto sigma_dev = sigma.to(y.device(), torch::kFloat32);
+  const auto D_yn = net.denoise(y + n.to(y.device(), torch::kFloat32), sigma_dev);
+  const auto weight = physics::edm_loss_weight(sigma_dev, sigma_data);                   // λ(σ)
+  return weight * (D_yn - y).pow(2).reshape({B, -1}).sum(1);
+}
+
+torch::Tensor PFGMLoss::operator()(networks::Model& net, const torch::Tensor& y_small, const torch::Tensor& charges,
+                                   at::Generator& gen) const {
+  const int64_t N = y_small[0].numel();
+  const auto p = physics::pfgm_perturb(y_small.reshape({y_small.size(0), -1}).cpu(), perturbation, gen);
+  torch::Tensor target;
+  {
+    torch::NoGradGuard no_grad;
+    const auto E = physics::empirical_field(p.x, p.z, charges.reshape({charges.size(0), -1}).cpu());
+    target = physics::normalize_field(E, N, gamma).to(y_small.device(), torch::kFloat32);
+  }
+  const auto pred = net.field(p.x.to(y_small.device(), torch::kFloat32), p.z.to(y_small.device()));
+  return 0.5 * (pred - target).pow(2).sum(1);
+}
+
+}  // namespace pfgm::training
