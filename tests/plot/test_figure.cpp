@@ -32,10 +32,18 @@ namespace {
 const Color kRed{1, 0, 0};
 const Color kBlue{0, 0, 1};
 
+// A folder for this process's pictures, removed at exit.
 fs::path scratch_dir() {
-  fs::path d = fs::temp_directory_path() / ("pfgm_plot_test_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
+  struct Scratch {
+    fs::path path = fs::temp_directory_path() / ("pfgm_plot_test_" + std::to_string(::getpid()));
+    ~Scratch() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  };
+  static Scratch scratch;
+  fs::create_directories(scratch.path);
+  return scratch.path;
 }
 
 std::vector<unsigned char> read_bytes(const fs::path& p) {

@@ -19,7 +19,7 @@ struct ToyMLPOptions {
 
 ToyMLPOptions toy_mlp_options_from_json(const nlohmann::json& config);
 
-// state_dict: map_layer0, map_layer1, input, blocks.<i>.{fc0, affine, fc1}, output.
+// state_dict: map_layer0, map_layer1, input, blocks.<i>.{fc0, affine, fc1}, output, skip, skip_gain.
 class ToyMLP : public Network {
  public:
   explicit ToyMLP(const ToyMLPOptions& options);
@@ -29,7 +29,8 @@ class ToyMLP : public Network {
 
  private:
   ToyMLPOptions options_;
-  torch::nn::Linear map_layer0_{nullptr}, map_layer1_{nullptr}, input_{nullptr}, output_{nullptr};
+  torch::nn::Linear map_layer0_{nullptr}, map_layer1_{nullptr}, input_{nullptr}, output_{nullptr}, skip_{nullptr},
+      skip_gain_{nullptr};
   std::vector<torch::nn::Linear> fc0_, affine_, fc1_;
 };
 

@@ -14,7 +14,7 @@ using OdeRhs = std::function<torch::Tensor(const torch::Tensor& t, const torch::
 struct RK45Options {
   double rtol = 1e-4;      // relative tolerance (PFGM's sampling default)
   double atol = 1e-4;      // absolute tolerance
-  int64_t max_steps = 100000;
+  int64_t max_steps = 20000;   // per-sample accepted + rejected steps before giving up
 };
 
 struct RK45Result {
