@@ -36,9 +36,10 @@ const Color kBlue{0, 0, 1};
 fs::path scratch_dir() {
   struct Scratch {
     fs::path path = fs::temp_directory_path() / ("pfgm_plot_test_" + std::to_string(::getpid()));
-    ~Scratch() {
+    ~Scratch() {  // file by file: the torch wheel's copy of fs::remove_all crashes
       std::error_code ec;
-      fs::remove_all(path, ec);
+      for (const auto& e : fs::directory_iterator(path, ec)) fs::remove(e.path(), ec);
+      fs::remove(path, ec);
     }
   };
   static Scratch scratch;
