@@ -61,23 +61,22 @@ struct ToyOptions {
 volatile std::sig_atomic_t g_stop = 0;
 extern "C" void on_signal(int) { g_stop = 1; }
 
-torch::Tensor load_points(const std::string& data, int64_t n, uint64_t seed) {
+bool is_builtin(const std::string& data) {
   const auto& names = data::toy2d_names();
-  if (std::find(names.begin(), names.end(), data) != names.end()) {
+  return std::find(names.begin(), names.end(), data) != names.end();
+}
+
+torch::Tensor load_points(const std::string& data, int64_t n, uint64_t seed) {
+  if (is_builtin(data)) {
     auto gen = core::make_generator(seed);
     return data::sample_toy2d(data, n, gen);
   }
   if (!fs::exists(data)) {
     std::string choices;
-    for (const auto& n : names) choices += (choices.empty() ? "" : ", ") + n;
+    for (const auto& name : data::toy2d_names()) choices += (choices.empty() ? "" : ", ") + name;
     throw Error("[--data] '" + data + "': no such CSV file, and not a built-in distribution (" + choices + ")");
   }
   return data::read_points_csv(data);
-}
-
-bool is_builtin(const std::string& data) {
-  const auto& names = data::toy2d_names();
-  return std::find(names.begin(), names.end(), data) != names.end();
 }
 
 networks::ModelConfig model_config(const ToyOptions& o, const torch::Tensor& points) {

@@ -38,10 +38,17 @@ torch::Tensor Model::field(const torch::Tensor& x, const torch::Tensor& z) {
   return model->forward(x.to(torch::kFloat32), torch::log(zz));
 }
 
+namespace {
+torch::Device device_of(const torch::nn::Module& m) {
+  const auto params = m.parameters();
+  return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+}
+}  // namespace
+
 samplers::Denoiser Model::denoiser() {
   return [this](const torch::Tensor& x, const torch::Tensor& sigma) {
     torch::NoGradGuard no_grad;
-    const auto device = parameters().empty() ? torch::Device(torch::kCPU) : parameters().front().device();
+    const auto device = device_of(*this);
     return denoise(x.to(device), sigma.to(device)).to(x.device(), torch::kFloat64);
   };
 }
@@ -49,7 +56,7 @@ samplers::Denoiser Model::denoiser() {
 samplers::FieldFn Model::field_fn() {
   return [this](const torch::Tensor& x, const torch::Tensor& z) {
     torch::NoGradGuard no_grad;
-    const auto device = parameters().empty() ? torch::Device(torch::kCPU) : parameters().front().device();
+    const auto device = device_of(*this);
     return field(x.to(device), z.to(device)).to(x.device(), torch::kFloat64);
   };
 }
