@@ -7,11 +7,14 @@ PFGM=${PFGM:-build/pfgm}
 ITERS=${ITERS:-4000}
 OUT=docs/benchmarks
 mkdir -p "$OUT"
-: > "$OUT/toy2d.jsonl"
-for data in heart checkerboard; do
-  for model in "--aug_dim 1" "--aug_dim 4" "--aug_dim 128" "--pfgmpp 0" "--objective pfgm"; do
+DATA=${DATA:-heart checkerboard}
+MODELS=${MODELS:---aug_dim=1,--aug_dim=4,--aug_dim=128,--pfgmpp=0,--objective=pfgm}
+[ "${APPEND:-0}" = 1 ] || : > "$OUT/toy2d.jsonl"
+IFS=, read -r -a models <<< "$MODELS"
+for data in $DATA; do
+  for model in "${models[@]}"; do
     # shellcheck disable=SC2086
-    "$PFGM" toy train --data "$data" $model --iters "$ITERS" --seed 1 --outdir "runs/bench-$data-${model// /}" \
+    "$PFGM" toy train --data "$data" $model --iters "$ITERS" --seed 1 --outdir "runs/bench-$data-${model//[ =-]/}" \
       --json --no-plots 2>/dev/null | tail -n 1 >> "$OUT/toy2d.jsonl"
     tail -n 1 "$OUT/toy2d.jsonl"
   done

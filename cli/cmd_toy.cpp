@@ -44,7 +44,7 @@ struct ToyOptions {
   int pfgmpp = 1;                  // 0: D = ∞ (EDM)
   bool official_clip = false;      // the official Beta clip in training
   int64_t iters = 4000, batch = 512, lr_rampup = 200, n_train = 20000, large_batch = 2048;
-  double lr = 2e-3, ema = 5e4;
+  double lr = 2e-3, ema = 5e4, kappa = 0, upper_norm = 0;
   uint64_t seed = 0;
   int64_t hidden = 256, blocks = 4;
   double sigma_data = 1.0, sigma_min = 0.002, sigma_max = 20, P_mean = -0.8, P_std = 1.6;
@@ -95,6 +95,9 @@ networks::ModelConfig model_config(const ToyOptions& o, const torch::Tensor& poi
     const double mean_sq = points.pow(2).sum(1).mean().item<double>();
     const auto h = physics::pfgm_hyperparameters(mean_sq, c.N);
     c.z_max = h.z_max;
+    // --upper_norm -1 takes the official clip of the prior radius from the App. B.2 formula (the
+    // largest distance the training perturbations reach); the default 0 keeps the exact law.
+    c.upper_norm = o.upper_norm < 0 ? h.upper_norm : o.upper_norm;
     c.network["M"] = h.M;
   } else {
     PFGM_CHECK(o.objective == "pfgmpp", "[--objective] got '", o.objective, "', expected pfgmpp or pfgm");
@@ -106,7 +109,7 @@ networks::ModelConfig model_config(const ToyOptions& o, const torch::Tensor& poi
 samplers::SamplerOptions sampler_options(const ToyOptions& o, const networks::ModelConfig& c) {
   samplers::SamplerOptions s;
   const bool pfgm = c.precond == networks::Precond::PFGM;
-  s.solver = samplers::parse_solver(o.solver.empty() ? (pfgm ? "rk45" : "heun") : o.solver);
+  s.solver = samplers::parse_solver(o.solver.empty() ? (pfgm ? "euler" : "heun") : o.solver);
   s.schedule = {o.steps > 0 ? o.steps : (pfgm ? 100 : 32), c.sigma_min, c.sigma_max, o.rho};
   s.churn = {o.S_churn, o.S_min, o.S_max, o.S_noise};
   s.rk45 = {o.rtol, o.atol};
@@ -228,6 +231,7 @@ void run_train(ToyOptions o) {
     l.kernel = {config.D, o.official_clip};
     l.sigma_dist = {config.P_mean, config.P_std};
     l.sigma_data = config.sigma_data;
+    l.kappa = o.kappa;
     const int64_t B = o.batch;
     loss = [=](networks::Model& m, at::Generator& gen) {
       const auto idx = at::randint(n, {B}, gen, torch::kInt64).to(device);
@@ -317,6 +321,9 @@ void add_train_flags(CLI::App* c, ToyOptions& o) {
       ->check(CLI::IsMember({"pfgmpp", "pfgm"}))->capture_default_str();
   c->add_option("--aug_dim", o.aug_dim, "D: augmented dimensions, a real number > 0 or inf")->capture_default_str();
   c->add_option("--pfgmpp", o.pfgmpp, "1: finite D (PFGM++), 0: D = inf (EDM)")->check(CLI::Range(0, 1))->capture_default_str();
+  c->add_option("--kappa", o.kappa, "down-weight loss inputs beyond |x| = kappa*sqrt(N)*sigma_data (helps D <= 2); 0 = off")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  c->add_option("--upper_norm", o.upper_norm, "PFGM: clip the prior radius at this value (-1: the App. B.2 formula; 0: exact law)");
   c->add_flag("--official_clip", o.official_clip, "clip the Beta draw to [1e-3, 1-1e-3] as the official training code");
   c->add_option("--iters", o.iters, "training steps")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--batch", o.batch, "batch size (PFGM: the small batch)")->check(CLI::PositiveNumber)->capture_default_str();
@@ -340,7 +347,7 @@ void add_sample_flags(CLI::App* c, ToyOptions& o, bool with_range) {
     c->add_option("--sigma_max", o.sigma_max, "largest sigma of the schedule (prior radius r = sigma_max*sqrt(D))")->check(CLI::PositiveNumber)->capture_default_str();
   }
   c->add_option("--steps", o.steps, "sampler steps (default: 32 Heun steps; PFGM 100 Euler steps)")->check(CLI::PositiveNumber);
-  c->add_option("--solver", o.solver, "heun | euler | rk45 (default: heun; PFGM rk45)")->check(CLI::IsMember({"heun", "euler", "rk45"}));
+  c->add_option("--solver", o.solver, "heun | euler | rk45 (default: heun; PFGM euler)")->check(CLI::IsMember({"heun", "euler", "rk45"}));
   c->add_option("--rho", o.rho, "time-step exponent rho")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--rtol", o.rtol, "RK45 relative tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--atol", o.atol, "RK45 absolute tolerance")->check(CLI::PositiveNumber)->capture_default_str();

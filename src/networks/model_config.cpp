@@ -9,7 +9,7 @@ namespace pfgm::networks {
 
 namespace {
 const char* const kPhysicsKeys[] = {"model_type", "precond", "N",       "D",      "pfgmpp", "sigma_data", "sigma_min",
-                                    "sigma_max",  "P_mean",  "P_std",   "z_max",  "z_min",  "gamma"};
+                                    "sigma_max",  "P_mean",  "P_std",   "z_max",  "z_min",  "gamma", "upper_norm"};
 }
 
 std::string to_string(Precond p) { return p == Precond::EDM ? "edm" : "pfgm"; }
@@ -30,6 +30,7 @@ nlohmann::json ModelConfig::to_json() const {
     j["z_max"] = z_max;
     j["z_min"] = z_min;
     j["gamma"] = gamma;
+    j["upper_norm"] = upper_norm;
   }
   return j;
 }
@@ -55,6 +56,7 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
     c.z_max = j.value("z_max", c.z_max);
     c.z_min = j.value("z_min", c.z_min);
     c.gamma = j.value("gamma", c.gamma);
+    c.upper_norm = j.value("upper_norm", c.upper_norm);
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("[config] ") + e.what());
   }

@@ -33,7 +33,9 @@ torch::Tensor sample_batch(networks::Model& model, const std::vector<int64_t>& s
   const auto& c = model.config();
   if (c.precond == networks::Precond::PFGM) {
     PFGMODEOptions pfgm{c.z_max, c.z_min, c.gamma, 0};
-    const auto x0 = physics::sample_pfgm_prior(seeds, c.N, {c.z_max, std::nullopt});
+    physics::PFGMPriorOptions prior{c.z_max, std::nullopt};
+    if (c.upper_norm > 0) prior.upper_norm = c.upper_norm;
+    const auto x0 = physics::sample_pfgm_prior(seeds, c.N, prior);
     if (o.solver == Solver::RK45) {
       auto r = pfgm_rk45_sampler(model.field_fn(), x0, pfgm, o.rk45);
       nfe = r.nfe;

@@ -12,8 +12,15 @@ torch::Tensor PFGMPPLoss::operator()(networks::Model& net, const torch::Tensor& 
   const auto sigma = physics::sample_sigma(B, sigma_dist, gen);                          // [B] float64
   const auto n = physics::sample_perturbation(sigma, y.sizes().slice(1), kernel, gen);  // [B, ...] float64
   const auto sigma_dev = sigma.to(y.device(), torch::kFloat32);
-  const auto D_yn = net.denoise(y + n.to(y.device(), torch::kFloat32), sigma_dev);
-  const auto weight = physics::edm_loss_weight(sigma_dev, sigma_data);                   // λ(σ)
+  const auto x = y + n.to(y.device(), torch::kFloat32);
+  const auto D_yn = net.denoise(x, sigma_dev);
+  auto weight = physics::edm_loss_weight(sigma_dev, sigma_data);                         // λ(σ)
+  if (kappa > 0) {
+    // g(x, σ) = 1/(1 + λ(σ)·σ_data²·max(0, ‖x‖² − ρ²)/ρ²), ρ = κ·√N·σ_data: 1 inside the data's ball.
+    const double rho2 = kappa * kappa * static_cast<double>(y[0].numel()) * sigma_data * sigma_data;
+    const auto excess = (x.pow(2).reshape({B, -1}).sum(1) - rho2).clamp_min(0) / rho2;
+    weight = weight / (1 + weight * (sigma_data * sigma_data) * excess);
+  }
   return weight * (D_yn - y).pow(2).reshape({B, -1}).sum(1);
 }
 

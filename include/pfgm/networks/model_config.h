@@ -21,6 +21,7 @@ struct ModelConfig {
   double P_mean = -1.2, P_std = 1.2;   // training σ distribution
   double z_max = 40, z_min = 1e-3;     // PFGM sampling range of z
   double gamma = 5;                    // PFGM field normalisation γ
+  double upper_norm = 0;               // PFGM prior clip R ≤ upper_norm (official sampling); 0 = exact law
   nlohmann::json network;              // the network's own arguments (all other keys)
 
   nlohmann::json to_json() const;

@@ -16,6 +16,11 @@ struct PFGMPPLoss {
   physics::KernelOptions kernel;         // D and the optional official clip
   physics::SigmaDistribution sigma_dist; // ln σ ~ N(P_mean, P_std²)
   double sigma_data = 0.5;
+  // Optional input weight g(x, σ) = 1/(1 + λ(σ)·σ_data²·max(0, ‖x‖² − ρ²)/ρ²), ρ = κ·√N·σ_data, on
+  // the noisy input x = y + n (κ = 0: off, the official loss). It depends on (x, σ) only, so the
+  // minimiser D(x; σ) = E[y | x] is unchanged; it keeps the loss variance finite for D ≤ 2, where
+  // E[R²] = ∞ (BetaPrime(N/2, D/2) has no mean) and rare far inputs otherwise dominate the loss.
+  double kappa = 0;
   // y [B, ...] on the model's device; returns the per-sample loss [B] (sum over coordinates).
   torch::Tensor operator()(networks::Model& net, const torch::Tensor& y, at::Generator& gen) const;
 };
