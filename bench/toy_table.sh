@@ -25,13 +25,13 @@ done
   echo "\`ITERS=$ITERS bash bench/toy_table.sh\` on $(nproc) CPU cores ($(date -u +%Y-%m-%d)). MMD: biased estimator,"
   echo "5-bandwidth RBF kernel, 2000 samples, mean of 5 repeats; baseline: two fresh data samples of the same size."
   echo
-  echo "| data | objective | D | steps | train s | NFE | MMD | baseline | ratio |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| data | objective | D | kappa | steps | train s | NFE | MMD | baseline | ratio | SWD | SWD baseline |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   python3 -c '
 import json,sys
 for l in open(sys.argv[1]):
     j=json.loads(l)
-    print("| %s | %s | %s | %d | %.0f | %d | %.2e | %.2e | %.2f |" % (j["data"], j["objective"], j["D"], j["steps"], j["train_seconds"], j["nfe"], j["mmd"], j["mmd_baseline"], j["mmd"]/j["mmd_baseline"]))
+    print("| %s | %s | %s | %g | %d | %.0f | %d | %.2e | %.2e | %.2f | %.3f | %.3f |" % (j["data"], j["objective"], j["D"], j.get("kappa", 0), j["steps"], j["train_seconds"], j["nfe"], j["mmd"], j["mmd_baseline"], j["mmd"]/j["mmd_baseline"], j["swd"], j["swd_baseline"]))
 ' "$OUT/toy2d.jsonl"
 } > "$OUT/toy2d.md"
 cat "$OUT/toy2d.md"

@@ -185,7 +185,7 @@ void print_metrics(const Metrics& m, const ToyOptions& o, const networks::ModelC
                      {"train_seconds", train_s}, {"mmd", m.mmd},
                      {"mmd_baseline", m.mmd_baseline}, {"swd", m.swd},
                      {"swd_baseline", m.swd_baseline}, {"nfe", m.nfe},
-                     {"num", o.num},           {"repeats", o.repeats},
+                     {"num", o.num},           {"repeats", o.repeats},   {"kappa", o.kappa},
                      {"network", snapshot}};
     std::cout << j.dump() << std::endl;
     return;
