@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/networks/dhariwal_unet.h"
+#include "pfgm/networks/song_unet.h"
 #include "pfgm/networks/toy_mlp.h"
 #include "pfgm/physics/preconditioning.h"
 
@@ -15,21 +17,34 @@ std::shared_ptr<Network> make_network(const ModelConfig& c) {
     o.out_dim = c.precond == Precond::PFGM ? c.N + 1 : c.N;
     return std::make_shared<ToyMLP>(o);
   }
-  throw Error("[config] model_type: got '" + c.model_type + "', expected ToyMLP");
+  if (c.model_type == "SongUNet") return std::make_shared<SongUNet>(song_unet_options_from_json(c.network));
+  if (c.model_type == "DhariwalUNet") return std::make_shared<DhariwalUNet>(dhariwal_unet_options_from_json(c.network));
+  throw Error("[config] model_type: got '" + c.model_type + "', expected ToyMLP, SongUNet or DhariwalUNet");
 }
 
 Model::Model(const ModelConfig& config) : config_(config) {
   model = register_module("model", make_network(config));
+  label_dim_ = config.network.value("label_dim", int64_t{0});
+  use_fp16_ = config.network.value("use_fp16", false);
 }
 
 torch::Tensor Model::denoise(const torch::Tensor& x_in, const torch::Tensor& sigma_in, const torch::Tensor& class_labels,
-                             const torch::Tensor& augment_labels) {
+                             const torch::Tensor& augment_labels, torch::Tensor* F_out) {
   const auto x = x_in.to(torch::kFloat32);
   std::vector<int64_t> shape(x.dim(), 1);
   shape[0] = -1;
   const auto sigma = sigma_in.to(x.device(), torch::kFloat32).reshape(shape);
   const auto c = physics::edm_scalings(sigma, config_.sigma_data);
-  const auto F_x = model->forward(c.c_in * x, c.c_noise.flatten(), class_labels, augment_labels);
+  // Labels as EDMPrecond passes them: none without classes, zeros [1, label_dim] when not given.
+  torch::Tensor labels;
+  if (label_dim_) {
+    labels = class_labels.defined() ? class_labels.to(x.device(), torch::kFloat32).reshape({-1, label_dim_})
+                                    : torch::zeros({1, label_dim_}, x.options());
+  }
+  const auto dtype = use_fp16_ && x.is_cuda() ? torch::kFloat16 : torch::kFloat32;
+  const auto F_x = model->forward((c.c_in * x).to(dtype), c.c_noise.flatten(), labels,
+                                  augment_labels.defined() ? augment_labels.to(x.device(), torch::kFloat32) : augment_labels);
+  if (F_out) *F_out = F_x.to(torch::kFloat32);
   return c.c_skip * x + c.c_out * F_x.to(torch::kFloat32);
 }
 
@@ -45,11 +60,11 @@ torch::Device device_of(const torch::nn::Module& m) {
 }
 }  // namespace
 
-samplers::Denoiser Model::denoiser() {
-  return [this](const torch::Tensor& x, const torch::Tensor& sigma) {
+samplers::Denoiser Model::denoiser(const torch::Tensor& class_labels) {
+  return [this, class_labels](const torch::Tensor& x, const torch::Tensor& sigma) {
     torch::NoGradGuard no_grad;
     const auto device = device_of(*this);
-    return denoise(x.to(device), sigma.to(device)).to(x.device(), torch::kFloat64);
+    return denoise(x.to(device), sigma.to(device), class_labels).to(x.device(), torch::kFloat64);
   };
 }
 

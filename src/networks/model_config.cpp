@@ -43,6 +43,9 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
     const std::string p = j.value("precond", std::string("edm"));
     PFGM_CHECK(p == "edm" || p == "pfgm", "[config] precond: got '", p, "', expected edm or pfgm");
     c.precond = p == "edm" ? Precond::EDM : Precond::PFGM;
+    // Image networks: N = C·H·W from the preconditioner's arguments.
+    if (j.contains("img_resolution") && !j.contains("N"))
+      c.N = j.value("img_channels", int64_t{3}) * j["img_resolution"].get<int64_t>() * j["img_resolution"].get<int64_t>();
     c.N = j.value("N", c.N);
     if (j.contains("D")) {
       c.D = j["D"].is_string() ? physics::parse_aug_dim(j["D"].get<std::string>(), "config D") : j["D"].get<double>();

@@ -15,13 +15,15 @@ class Model : public torch::nn::Module {
   explicit Model(const ModelConfig& config);
 
   // EDM/PFGM++: D(x; σ) in float32 for x [B, ...] and σ [B] or [1] (cast to float32 as EDMPrecond does).
+  // F_x, when given, receives the inner network's output.
   torch::Tensor denoise(const torch::Tensor& x, const torch::Tensor& sigma, const torch::Tensor& class_labels = {},
-                        const torch::Tensor& augment_labels = {});
+                        const torch::Tensor& augment_labels = {}, torch::Tensor* F_x = nullptr);
   // PFGM: the predicted normalised field [B, N+1] at x [B, N], z [B] (z clamped to ≥ 1e−10 as the reference).
   torch::Tensor field(const torch::Tensor& x, const torch::Tensor& z);
 
   // Callbacks for the samplers: float64 in and out, without gradients, on this model's device.
-  samplers::Denoiser denoiser();
+  // class_labels (one-hot [B, label_dim] or [1, label_dim]) are passed to every call.
+  samplers::Denoiser denoiser(const torch::Tensor& class_labels = {});
   samplers::FieldFn field_fn();
 
   const ModelConfig& config() const { return config_; }
@@ -29,6 +31,8 @@ class Model : public torch::nn::Module {
 
  private:
   ModelConfig config_;
+  int64_t label_dim_ = 0;
+  bool use_fp16_ = false;
 };
 
 // Builds the network named by config.model_type (pfgm::Error for unknown types).
