@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "pfgm 0.1.0");
   pfgm::cli::add_toy_command(app);
   pfgm::cli::add_golden_command(app);
+  pfgm::cli::add_info_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

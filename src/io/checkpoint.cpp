@@ -9,10 +9,18 @@
 
 namespace pfgm::io {
 
+namespace {
+// PyTorch's state_dict order: a module's own parameters, then its own buffers, then its children.
+void collect(const torch::nn::Module& module, const std::string& prefix, NamedTensors& out) {
+  for (const auto& p : module.named_parameters(false)) out.emplace_back(prefix + p.key(), p.value());
+  for (const auto& b : module.named_buffers(false)) out.emplace_back(prefix + b.key(), b.value());
+  for (const auto& c : module.named_children()) collect(*c.value(), prefix + c.key() + ".", out);
+}
+}  // namespace
+
 NamedTensors state_dict(const torch::nn::Module& module, const std::string& prefix) {
   NamedTensors out;
-  for (const auto& p : module.named_parameters(true)) out.emplace_back(prefix + p.key(), p.value());
-  for (const auto& b : module.named_buffers(true)) out.emplace_back(prefix + b.key(), b.value());
+  collect(module, prefix, out);
   return out;
 }
 

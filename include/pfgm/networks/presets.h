@@ -1,0 +1,22 @@
+#pragma once
+// Named model configurations, `<data>-<arch>`: the official training configurations of EDM and
+// PFGM++ (train.py with the paper's per-dataset flags) and small ones for quick work.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pfgm::networks {
+
+struct Preset {
+  std::string name;
+  std::string description;
+  nlohmann::json config;  // a complete ModelConfig JSON
+};
+
+const std::vector<Preset>& presets();
+
+// The preset's config; pfgm::Error listing the known names when there is none.
+nlohmann::json preset_config(const std::string& name);
+
+}  // namespace pfgm::networks

@@ -1,0 +1,95 @@
+#include "pfgm/networks/presets.h"
+
+#include "pfgm/core/error.h"
+
+namespace pfgm::networks {
+
+namespace {
+
+using nlohmann::json;
+
+// The preconditioner's arguments around an image network, with PFGM++'s defaults (D = 128,
+// σ ∈ [0.002, 80], ln σ ~ N(−1.2, 1.2²), σ_data = 0.5).
+json image_model(int64_t resolution, int64_t channels, int64_t label_dim, json network) {
+  network["img_resolution"] = resolution;
+  network["img_channels"] = channels;
+  network["label_dim"] = label_dim;
+  network["use_fp16"] = false;
+  network["precond"] = "edm";
+  network["D"] = 128;
+  network["sigma_data"] = 0.5;
+  network["sigma_min"] = 0.002;
+  network["sigma_max"] = 80;
+  network["P_mean"] = -1.2;
+  network["P_std"] = 1.2;
+  return network;
+}
+
+// train.py --arch=ddpmpp / ncsnpp / adm (spec 3.5).
+json ddpmpp(json overrides) {
+  json j{{"model_type", "SongUNet"},        {"embedding_type", "positional"}, {"encoder_type", "standard"},
+         {"decoder_type", "standard"},      {"channel_mult_noise", 1},         {"resample_filter", {1, 1}},
+         {"model_channels", 128},           {"channel_mult", {2, 2, 2}}};
+  j.update(overrides);
+  return j;
+}
+json ncsnpp(json overrides) {
+  json j{{"model_type", "SongUNet"},         {"embedding_type", "fourier"}, {"encoder_type", "residual"},
+         {"decoder_type", "standard"},       {"channel_mult_noise", 2},     {"resample_filter", {1, 3, 3, 1}},
+         {"model_channels", 128},            {"channel_mult", {2, 2, 2}}};
+  j.update(overrides);
+  return j;
+}
+json adm(json overrides) {
+  json j{{"model_type", "DhariwalUNet"}, {"model_channels", 192}, {"channel_mult", {1, 2, 3, 4}}};
+  j.update(overrides);
+  return j;
+}
+
+std::vector<Preset> make_presets() {
+  const json cifar{{"dropout", 0.13}, {"augment_dim", 9}};
+  const json ffhq{{"dropout", 0.05}, {"augment_dim", 9}, {"channel_mult", {1, 2, 2, 2}}};
+  json afhq = ffhq;
+  afhq["dropout"] = 0.25;
+  json cifar_cond = image_model(32, 3, 10, ddpmpp(cifar));
+  json cifar_ncsnpp_cond = image_model(32, 3, 10, ncsnpp(cifar));
+  cifar_ncsnpp_cond["D"] = 2048;
+  return {
+      {"cifar10-ddpmpp", "CIFAR-10 32×32, DDPM++ (56M), unconditional, augment labels", image_model(32, 3, 0, ddpmpp(cifar))},
+      {"cifar10-ddpmpp-cond", "CIFAR-10 32×32, DDPM++ (56M), 10 classes", cifar_cond},
+      {"cifar10-ncsnpp", "CIFAR-10 32×32, NCSN++ (56M), unconditional: the PFGM++ paper's model",
+       image_model(32, 3, 0, ncsnpp(cifar))},
+      {"cifar10-ncsnpp-cond", "CIFAR-10 32×32, NCSN++, 10 classes, D = 2048 (FID 1.74 in the paper)",
+       cifar_ncsnpp_cond},
+      {"ffhq64-ddpmpp", "FFHQ 64×64, DDPM++ (62M), --cres=1,2,2,2 (FID 2.43 at D = 128)",
+       image_model(64, 3, 0, ddpmpp(ffhq))},
+      {"ffhq64-ncsnpp", "FFHQ 64×64, NCSN++ (63M), --cres=1,2,2,2", image_model(64, 3, 0, ncsnpp(ffhq))},
+      {"afhqv2-64-ddpmpp", "AFHQv2 64×64, DDPM++ (62M), dropout 0.25", image_model(64, 3, 0, ddpmpp(afhq))},
+      {"imagenet64-adm", "ImageNet 64×64, ADM (296M), 1000 classes",
+       image_model(64, 3, 1000, adm({{"dropout", 0.10}}))},
+      {"fmnist-ddpmpp", "Fashion-MNIST 28×28 grey, a 4M DDPM++ (levels 28, 14, 7; attention at 14)",
+       image_model(28, 1, 0, ddpmpp({{"model_channels", 64}, {"channel_mult", {1, 2, 2}}, {"num_blocks", 2},
+                                     {"attn_resolutions", {14}}, {"dropout", 0.1}}))},
+      {"tiny-ddpmpp", "16×16 RGB, a 0.3M DDPM++ for tests and quick checks",
+       image_model(16, 3, 0, ddpmpp({{"model_channels", 16}, {"channel_mult", {1, 2, 2}}, {"num_blocks", 1},
+                                     {"attn_resolutions", {8}}, {"dropout", 0.0}}))},
+  };
+}
+
+}  // namespace
+
+const std::vector<Preset>& presets() {
+  static const std::vector<Preset> all = make_presets();
+  return all;
+}
+
+nlohmann::json preset_config(const std::string& name) {
+  std::string known;
+  for (const auto& p : presets()) {
+    if (p.name == name) return p.config;
+    known += (known.empty() ? "" : ", ") + p.name;
+  }
+  throw Error("[preset] unknown preset '" + name + "', expected one of: " + known);
+}
+
+}  // namespace pfgm::networks
