@@ -7,5 +7,6 @@ namespace pfgm::cli {
 void add_toy_command(CLI::App& app);
 void add_golden_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace pfgm::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   pfgm::cli::add_toy_command(app);
   pfgm::cli::add_golden_command(app);
   pfgm::cli::add_info_command(app);
+  pfgm::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

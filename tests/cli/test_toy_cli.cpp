@@ -1,6 +1,8 @@
 // The `pfgm toy` command end to end: bad inputs give one-line errors, a non-zero exit and no
 // output files; a short seeded training run learns the heart (MMD within 2× the data baseline).
 #include <gtest/gtest.h>
+
+#include "cli/cli_runner.h"
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -13,56 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace {
-struct Result {
-  int status;
-  std::string out, err;
-};
-
-std::string dir() {
-  static const std::string d = [] {
-    std::string p = "/tmp/pfgm_cli_test_" + std::to_string(::getpid());
-    ::mkdir(p.c_str(), 0755);
-    return p;
-  }();
-  return d;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-// Runs the binary; `threads` appends --threads 2 (subcommands only accept it).
-Result run(const std::string& args, bool threads = true) {
-  const std::string out = dir() + "/stdout.txt", err = dir() + "/stderr.txt";
-  const std::string cmd =
-      std::string(PFGM_BINARY) + " " + args + (threads ? " --threads 2" : "") + " > " + out + " 2> " + err;
-  const int rc = std::system(cmd.c_str());
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
-}
-
-bool exists(const std::string& p) {
-  struct stat s;
-  return ::stat(p.c_str(), &s) == 0;
-}
-
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-int lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
-
-void expect_one_line_error(const Result& r, const std::string& needle) {
-  EXPECT_NE(r.status, 0);
-  EXPECT_EQ(lines(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-}
-}  // namespace
+using namespace cli_test;
 
 TEST(ToyCli, BadCsvFiles) {
   const std::array<std::pair<const char*, const char*>, 3> cases{{
