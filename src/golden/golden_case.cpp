@@ -10,6 +10,7 @@
 #include "pfgm/io/checkpoint.h"
 #include "pfgm/io/safetensors.h"
 #include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/layers/weight_init.h"
 #include "pfgm/networks/unet_block.h"
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/physics/empirical_field.h"
@@ -48,7 +49,10 @@ torch::Tensor required(const io::SafetensorsFile& file, const std::string& name,
 
 std::shared_ptr<networks::Model> load_network(const nlohmann::json& config, const io::SafetensorsFile& file,
                                               c10::Device device) {
-  auto model = std::make_shared<networks::Model>(networks::ModelConfig::from_json(config));
+  auto model = [&] {
+    networks::layers::SkipInit skip;  // every weight is loaded below
+    return std::make_shared<networks::Model>(networks::ModelConfig::from_json(config));
+  }();
   io::load_state_dict(*model, file, "param.");
   model->to(device);
   model->eval();

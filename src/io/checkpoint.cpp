@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/networks/layers/weight_init.h"
 
 namespace pfgm::io {
 
@@ -67,7 +68,10 @@ std::shared_ptr<networks::Model> load_model(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw Error("[checkpoint] " + path + ": config is not valid JSON (" + e.what() + ")");
   }
-  auto model = std::make_shared<networks::Model>(networks::ModelConfig::from_json(j));
+  auto model = [&] {
+    networks::layers::SkipInit skip;  // every weight is loaded below
+    return std::make_shared<networks::Model>(networks::ModelConfig::from_json(j));
+  }();
   load_state_dict(*model, file);
   return model;
 }

@@ -4,6 +4,7 @@
 
 #include "pfgm/core/error.h"
 #include "pfgm/networks/dhariwal_unet.h"
+#include "pfgm/networks/ncsnpp.h"
 #include "pfgm/networks/song_unet.h"
 #include "pfgm/networks/toy_mlp.h"
 #include "pfgm/physics/preconditioning.h"
@@ -18,12 +19,17 @@ std::shared_ptr<Network> make_network(const ModelConfig& c) {
     return std::make_shared<ToyMLP>(o);
   }
   if (c.model_type == "SongUNet") return std::make_shared<SongUNet>(song_unet_options_from_json(c.network));
+  if (c.model_type == "NCSNpp") {
+    PFGM_CHECK(c.precond == Precond::PFGM, "[config] NCSNpp is the original PFGM's field network: precond must be pfgm");
+    return std::make_shared<NCSNpp>(ncsnpp_options_from_json(c.network));
+  }
   if (c.model_type == "DhariwalUNet") return std::make_shared<DhariwalUNet>(dhariwal_unet_options_from_json(c.network));
-  throw Error("[config] model_type: got '" + c.model_type + "', expected ToyMLP, SongUNet or DhariwalUNet");
+  throw Error("[config] model_type: got '" + c.model_type + "', expected ToyMLP, SongUNet, DhariwalUNet or NCSNpp");
 }
 
 Model::Model(const ModelConfig& config) : config_(config) {
-  model = register_module("model", make_network(config));
+  // The official PFGM checkpoints keep the network under `module.` (a DataParallel wrapper).
+  model = register_module(config.model_type == "NCSNpp" ? "module" : "model", make_network(config));
   label_dim_ = config.network.value("label_dim", int64_t{0});
   use_fp16_ = config.network.value("use_fp16", false);
 }
@@ -50,7 +56,8 @@ torch::Tensor Model::denoise(const torch::Tensor& x_in, const torch::Tensor& sig
 
 torch::Tensor Model::field(const torch::Tensor& x, const torch::Tensor& z) {
   const auto zz = z.to(x.device(), torch::kFloat32).reshape({-1}).clamp_min(1e-10);
-  return model->forward(x.to(torch::kFloat32), torch::log(zz));
+  // The image network embeds z itself (or ln z, by its embedding type); the vector MLP takes ln z.
+  return model->forward(x.to(torch::kFloat32), config_.model_type == "NCSNpp" ? zz : torch::log(zz));
 }
 
 namespace {

@@ -46,7 +46,25 @@ json adm(json overrides) {
   return j;
 }
 
+// The original PFGM (spec 7.3, 7.6): score_sde's NCSN++ class on z, with the z-ODE's sampling range.
+json pfgm_model(int64_t resolution, double z_max, double upper_norm, json network) {
+  json j{{"model_type", "NCSNpp"}, {"precond", "pfgm"}, {"img_resolution", resolution}, {"img_channels", 3},
+         {"D", 1},          {"z_max", z_max},     {"z_min", 1e-3},             {"gamma", 5},
+         {"upper_norm", upper_norm}};
+  j.update(network);
+  return j;
+}
+
 std::vector<Preset> make_presets() {
+  const json pfgm_ddpmpp{{"nf", 128}, {"ch_mult", {1, 2, 2, 2}}, {"num_res_blocks", 4}, {"attn_resolutions", {16}},
+                         {"dropout", 0.1}, {"embedding_type", "positional"}, {"fir", false},
+                         {"progressive_input", "none"}};
+  json pfgm_deep = pfgm_ddpmpp;
+  pfgm_deep["num_res_blocks"] = 8;
+  json pfgm_ncsnpp = pfgm_ddpmpp;
+  pfgm_ncsnpp.update({{"embedding_type", "fourier"}, {"fir", true}, {"progressive_input", "residual"}});
+  json pfgm_bedroom = pfgm_ddpmpp;
+  pfgm_bedroom.update({{"ch_mult", {1, 1, 2, 2, 4, 4}}, {"num_res_blocks", 2}, {"dropout", 0.0}});
   const json cifar{{"dropout", 0.13}, {"augment_dim", 9}};
   const json ffhq{{"dropout", 0.05}, {"augment_dim", 9}, {"channel_mult", {1, 2, 2, 2}}};
   json afhq = ffhq;
@@ -67,6 +85,15 @@ std::vector<Preset> make_presets() {
       {"afhqv2-64-ddpmpp", "AFHQv2 64×64, DDPM++ (62M), dropout 0.25", image_model(64, 3, 0, ddpmpp(afhq))},
       {"imagenet64-adm", "ImageNet 64×64, ADM (296M), 1000 classes",
        image_model(64, 3, 1000, adm({{"dropout", 0.10}}))},
+      {"cifar10-pfgm-ddpmpp", "original PFGM, CIFAR-10, DDPM++ (62M; FID 2.48 with RK45)",
+       pfgm_model(32, 40, 3000, pfgm_ddpmpp)},
+      {"cifar10-pfgm-ddpmpp-deep", "original PFGM, CIFAR-10, DDPM++ deep (107M; FID 2.35)",
+       pfgm_model(32, 40, 3000, pfgm_deep)},
+      {"cifar10-pfgm-ncsnpp", "original PFGM, CIFAR-10, NCSN++ (63M)", pfgm_model(32, 40, 3000, pfgm_ncsnpp)},
+      {"celeba64-pfgm-ddpmpp", "original PFGM, CelebA 64×64, DDPM++ (62M; FID 3.68)",
+       pfgm_model(64, 60, 6000, pfgm_ddpmpp)},
+      {"bedroom256-pfgm-ddpmpp", "original PFGM, LSUN bedroom 256×256, DDPM++ (124M; FID 13.66)",
+       pfgm_model(256, 100, 30000, pfgm_bedroom)},
       {"fmnist-ddpmpp", "Fashion-MNIST 28×28 grey, a 4M DDPM++ (levels 28, 14, 7; attention at 14)",
        image_model(28, 1, 0, ddpmpp({{"model_channels", 64}, {"channel_mult", {1, 2, 2}}, {"num_blocks", 2},
                                      {"attn_resolutions", {14}}, {"dropout", 0.1}}))},

@@ -9,6 +9,7 @@
 
 #include "pfgm/io/checkpoint.h"
 #include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/layers/weight_init.h"
 #include "pfgm/networks/presets.h"
 
 namespace {
@@ -34,6 +35,7 @@ int64_t parameters(const Model& m) {
 
 void expect_keys(const nlohmann::json& config, const std::string& keys_file) {
   torch::NoGradGuard no_grad;
+  pfgm::networks::layers::SkipInit skip;
   const Model model(ModelConfig::from_json(config));
   std::ifstream in(std::string(PFGM_SHARED_DIR) + "/spec/keys/" + keys_file);
   ASSERT_TRUE(in) << keys_file;
@@ -49,11 +51,13 @@ TEST(NetworkKeys, CifarDdpmppUnconditional) { expect_keys(preset_config("cifar10
 TEST(NetworkKeys, CifarDdpmppConditional) { expect_keys(preset_config("cifar10-ddpmpp-cond"), "edm-songunet-ddpmpp-cifar10-cond-aug9.txt"); }
 TEST(NetworkKeys, CifarNcsnpp) { expect_keys(preset_config("cifar10-ncsnpp"), "edm-songunet-ncsnpp-cifar10-uncond-aug9.txt"); }
 TEST(NetworkKeys, FfhqDdpmpp) { expect_keys(preset_config("ffhq64-ddpmpp"), "edm-songunet-ddpmpp-ffhq64-uncond-aug9.txt"); }
+TEST(NetworkKeys, PfgmCifarDdpmpp) { expect_keys(preset_config("cifar10-pfgm-ddpmpp"), "pfgm-ncsnpp-ddpmpp-cifar10.txt"); }
 TEST(NetworkKeys, ImagenetAdm) { expect_keys(preset_config("imagenet64-adm"), "edm-dhariwalunet-adm-imagenet64-cond.txt"); }
 
 // Spec 3.8, measured on the reference (buffers not counted).
 TEST(NetworkKeys, ParameterCounts) {
   torch::NoGradGuard no_grad;
+  pfgm::networks::layers::SkipInit skip;
   auto count = [](nlohmann::json j, const nlohmann::json& change) {
     if (change.is_object()) j.update(change);
     return parameters(Model(ModelConfig::from_json(j)));
@@ -67,6 +71,12 @@ TEST(NetworkKeys, ParameterCounts) {
   EXPECT_EQ(count(preset_config("ffhq64-ddpmpp"), {}), 61805571);
   EXPECT_EQ(count(preset_config("ffhq64-ncsnpp"), {}), 62761091);
   EXPECT_EQ(count(preset_config("imagenet64-adm"), {}), 295899267);
+  // The original PFGM networks (spec 7.3).
+  EXPECT_EQ(count(preset_config("cifar10-pfgm-ddpmpp"), {}), 61805572);
+  EXPECT_EQ(count(preset_config("cifar10-pfgm-ddpmpp-deep"), {}), 106633732);
+  EXPECT_EQ(count(preset_config("cifar10-pfgm-ncsnpp"), {}), 62760068);
+  EXPECT_EQ(count(preset_config("celeba64-pfgm-ddpmpp"), {}), 61805572);
+  EXPECT_EQ(count(preset_config("bedroom256-pfgm-ddpmpp"), {}), 124076292);
   // LSUN-Church-256, --cres=1,1,2,2,2,2,2 --nblock=2, no augmentation.
   EXPECT_EQ(count(preset_config("cifar10-ddpmpp"), {{"img_resolution", 256},
                                                    {"augment_dim", 0},

@@ -8,7 +8,15 @@
 
 namespace pfgm::networks::layers {
 
+namespace {
+thread_local bool skip_init = false;
+}
+
+SkipInit::SkipInit() : outer_(skip_init) { skip_init = true; }
+SkipInit::~SkipInit() { skip_init = outer_; }
+
 torch::Tensor weight_init(at::IntArrayRef shape, const std::string& mode, int64_t fan_in, int64_t fan_out) {
+  if (skip_init) return torch::empty(shape);
   const double fi = static_cast<double>(fan_in), fo = static_cast<double>(fan_out);
   if (mode == "xavier_uniform") return std::sqrt(6 / (fi + fo)) * (torch::rand(shape) * 2 - 1);
   if (mode == "xavier_normal") return std::sqrt(2 / (fi + fo)) * torch::randn(shape);

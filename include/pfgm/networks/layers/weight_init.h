@@ -17,4 +17,17 @@ struct InitOptions {
 // kaiming_uniform √(3/fan_in)·U(−1,1); kaiming_normal √(1/fan_in)·N(0,1).
 torch::Tensor weight_init(at::IntArrayRef shape, const std::string& mode, int64_t fan_in, int64_t fan_out);
 
+// While alive on this thread, weight_init returns uninitialised memory: for networks whose every
+// weight is about to be loaded from a file (or only counted), which saves the random draws.
+class SkipInit {
+ public:
+  SkipInit();
+  ~SkipInit();
+  SkipInit(const SkipInit&) = delete;
+  SkipInit& operator=(const SkipInit&) = delete;
+
+ private:
+  bool outer_;
+};
+
 }  // namespace pfgm::networks::layers
