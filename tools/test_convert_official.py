@@ -12,10 +12,20 @@ needs `torch_utils` on PYTHONPATH. The networks carry a few official key names, 
 
 Checkpoints are converted by running the script as a subprocess; the output is then read back
 with the minimal reader below, which uses only json/struct/array (not torch, not the converter).
+
+Original PFGM (Newbeeer/Poisson_flow) checkpoints need no official code: ConvertPfgmTest saves
+dicts in their layout (a 'module.'-prefixed score_sde NCSN++ state_dict with `module.sigmas` and a
+Fourier `module.all_modules.0.W`, EMA shadow parameters, optimizer state, step) and converts them
+without PYTHONPATH. Where pfgm is built (build/pfgm, or $PFGM_BIN), one more test checks that the
+converter's presets equal the binary's and that a converted checkpoint of a small NCSN++ with
+every official key loads in pfgm (it runs `pfgm info` on every PFGM preset, ~20 s); without a
+binary it is skipped.
 """
 
 import array
+import collections
 import copy
+import importlib.util
 import json
 import os
 import pickle
@@ -268,7 +278,9 @@ def network_kwargs_ncsnpp():
                 augment_dim=9, dropout=0.13, use_fp16=False)
 
 
-class ConvertOfficialTest(unittest.TestCase):
+class _Base(unittest.TestCase):
+    """The fake official repository, a scratch folder per test and the helpers; no tests."""
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="convert_official_test_")
@@ -318,6 +330,10 @@ class ConvertOfficialTest(unittest.TestCase):
         return os.path.join(self.dir, name)
 
     def check_file(self, path, module, config, source, extra_metadata=None):
+        return self.check_tensors(path, module.state_dict(), config, source, extra_metadata)
+
+    def check_tensors(self, path, state, config, source, extra_metadata=None):
+        """The file holds exactly `state` ({name: tensor}, in order) as float32, and the metadata."""
         n, header, header_bytes, tensors, size = read_safetensors(path)
         # Header: length a multiple of 8, JSON padded with spaces only.
         self.assertEqual(n % 8, 0)
@@ -334,7 +350,6 @@ class ConvertOfficialTest(unittest.TestCase):
             offset = info["data_offsets"][1]
         self.assertEqual(8 + n + offset, size)
         # Names, order, shapes, dtypes and values: the module's state_dict, as float32.
-        state = module.state_dict()
         self.assertEqual([k for k, _ in entries], list(state))
         for name, t in state.items():
             dtype, shape, values = tensors[name]
@@ -372,8 +387,8 @@ class ConvertOfficialTest(unittest.TestCase):
         config.update(changes)
         return config
 
-    # tests -------------------------------------------------------------------------------------
 
+class ConvertOfficialTest(_Base):
     def test_network_snapshot_pickle(self):
         ema = self.build()
         self.assertIn("model.map_noise.freqs", ema.state_dict())
@@ -507,6 +522,284 @@ class ConvertOfficialTest(unittest.TestCase):
         # and with it, the same file converts
         rc, out, err = self.run_convert("training-state-000400.pt", "--which", "net")
         self.assertEqual(rc, 0, err)
+
+
+# ------------------------------------------------------------------------------------------------
+# Original PFGM (Newbeeer/Poisson_flow) checkpoints: torch.save of plain tensors, no official code.
+
+# What the converter must write for --preset cifar10-pfgm-ncsnpp (src/networks/presets.cpp).
+PFGM_NCSNPP_CONFIG = {
+    "model_type": "NCSNpp", "precond": "pfgm", "img_resolution": 32, "img_channels": 3, "D": 1, "z_max": 40,
+    "z_min": 0.001, "gamma": 5, "upper_norm": 3000, "nf": 128, "ch_mult": [1, 2, 2, 2], "num_res_blocks": 4,
+    "attn_resolutions": [16], "dropout": 0.1, "embedding_type": "fourier", "fir": True,
+    "progressive_input": "residual", "N": 3072,
+}
+PFGM_NOT_IN_EMA = ("module.sigmas", "module.all_modules.0.W")
+
+
+def load_converter():
+    """tools/convert_official.py as a module (for the checks that look inside it)."""
+    spec = importlib.util.spec_from_file_location("convert_official_under_test", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pfgm_binary():
+    """A built pfgm executable ($PFGM_BIN, else build/pfgm), or None."""
+    path = os.environ.get("PFGM_BIN") or os.path.join(os.path.dirname(HERE), "build", "pfgm")
+    return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
+
+
+class ConvertPfgmTest(_Base):
+    def run_convert(self, *args, pythonpath=False):  # original PFGM checkpoints need no official code
+        return super().run_convert(*args, pythonpath=pythonpath)
+
+    def expect_error(self, args, needle, pythonpath=False):
+        return super().expect_error(args, needle, pythonpath=pythonpath)
+
+    def pfgm_state(self, nf=128, channels=3, fourier=True, modules=59, names_shapes=None):
+        """A score_sde NCSN++ state_dict (official names, DataParallel prefix) of `modules` entries of
+        all_modules: [Fourier W], the two Dense layers, the input conv, res blocks with a few of their
+        tensors, the output GroupNorm and conv; or the given [(name, shape)]. `module.sigmas` is
+        float64, as in the official model. (59 modules: the CIFAR-10 NCSN++ layout; 55: DDPM++.)"""
+        torch = self.torch
+        if names_shapes is None:
+            names_shapes = [("module.sigmas", (10,))]
+            m = "module.all_modules.%d."
+            i = 0
+            if fourier:
+                names_shapes.append((m % 0 + "W", (nf,)))
+                i = 1
+            emb = 2 * nf if fourier else nf
+            names_shapes += [
+                (m % i + "weight", (4 * nf, emb)), (m % i + "bias", (4 * nf,)),
+                (m % (i + 1) + "weight", (4 * nf, 4 * nf)), (m % (i + 1) + "bias", (4 * nf,)),
+                (m % (i + 2) + "weight", (nf, channels, 3, 3)), (m % (i + 2) + "bias", (nf,)),
+                (m % (i + 3) + "GroupNorm_0.weight", (nf,)), (m % (i + 3) + "Conv_0.weight", (nf, nf, 3, 3)),
+                (m % (i + 3) + "Dense_0.weight", (nf, 4 * nf)), (m % (i + 3) + "NIN_0.W", (nf, nf)),
+            ]
+            for k in range(i + 4, modules - 2):
+                names_shapes += [(m % k + "GroupNorm_0.weight", (nf,)), (m % k + "Conv_0.bias", (nf,))]
+            names_shapes += [
+                (m % (modules - 2) + "weight", (nf,)), (m % (modules - 2) + "bias", (nf,)),
+                (m % (modules - 1) + "weight", (channels + 1, nf, 3, 3)), (m % (modules - 1) + "bias", (channels + 1,)),
+            ]
+        state = collections.OrderedDict()
+        for name, shape in names_shapes:
+            if name == "module.sigmas":
+                state[name] = torch.exp(torch.linspace(3.9, -4.6, shape[0], dtype=torch.float64))
+            else:
+                state[name] = torch.randn(*shape)
+        return state
+
+    def pfgm_checkpoint(self, name, state, shadow=None, legacy=False, step=50000):
+        """torch.save of the official layout; shadow parameters default to distinct values per
+        trainable parameter (k + 1 + small noise for the k-th), so their order is visible."""
+        torch = self.torch
+        if shadow is None:
+            trainable = [t for k, t in state.items() if k not in PFGM_NOT_IN_EMA]
+            shadow = [torch.full_like(t, float(k + 1)) + 0.01 * torch.randn_like(t) for k, t in enumerate(trainable)]
+        n = len(shadow)
+        obj = dict(optimizer={"state": {0: {"step": torch.tensor(3.0), "exp_avg": torch.zeros(2)}},
+                              "param_groups": [{"lr": 2e-4, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0,
+                                                "amsgrad": False, "params": list(range(n))}]},
+                   scheduler=None,  # newer Poisson_flow versions save one (None unless configured)
+                   model=state, ema={"decay": 0.9999, "num_updates": 7, "shadow_params": shadow}, step=step)
+        path = self.path(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if legacy:
+            torch.save(obj, path, _use_new_zipfile_serialization=False)
+        else:
+            torch.save(obj, path)
+        return shadow
+
+    def expected_ema(self, state, shadow):
+        out, it = collections.OrderedDict(), iter(shadow)
+        for k, t in state.items():
+            out[k] = t if k in PFGM_NOT_IN_EMA else next(it)
+        self.assertIsNone(next(it, None))
+        return out
+
+    def write_config(self, name, config):
+        with open(self.path(name), "w") as f:
+            json.dump(config, f)
+
+    # tests -------------------------------------------------------------------------------------
+
+    def test_pfgm_preset_ema_and_net(self):
+        torch = self.torch
+        state = self.pfgm_state()  # NCSN++ layout: Fourier W, nf = 128, 3 channels
+        shadow = self.pfgm_checkpoint("checkpoints/checkpoint_5.pth", state)
+        self.assertEqual(len(shadow), len(state) - 2)
+
+        rc, out, err = self.run_convert("checkpoints/checkpoint_5.pth", "--preset", "cifar10-pfgm-ncsnpp")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(err, "")
+        self.assertEqual(len(out.strip().splitlines()), 1, out)
+        n_params = sum(t.numel() for k, t in state.items() if k != "module.sigmas")
+        self.assertIn("{:,} parameters".format(n_params), out)
+        self.assertIn("%d tensors" % len(state), out)
+        expected = self.expected_ema(state, shadow)
+        meta = self.check_tensors(self.path("checkpoints/checkpoint_5.safetensors"), expected, PFGM_NCSNPP_CONFIG,
+                                  "checkpoint_5.pth", {"which": "ema", "class": "NCSNpp", "step": "50000"})
+        self.assertEqual(sorted(meta), ["class", "config", "source", "step", "which"])
+        # the substitution really happened, in order: the k-th trainable tensor is ≈ k + 1
+        _, _, _, tensors, _ = read_safetensors(self.path("checkpoints/checkpoint_5.safetensors"))
+        trainable = [k for k in state if k not in PFGM_NOT_IN_EMA]
+        for k, name in enumerate(trainable):
+            values = tensors[name][2]
+            self.assertAlmostEqual(sum(values) / len(values), k + 1, delta=0.01, msg=name)
+        for name in PFGM_NOT_IN_EMA:  # the buffer and the fixed Fourier W are the model's own
+            self.assertEqual(list(tensors[name][2]), state[name].float().flatten().tolist(), name)
+        self.assertEqual(tensors["module.sigmas"][0], "F32")
+        self.assertEqual(meta["source"], "checkpoint_5.pth")
+
+        # --which net: the raw weights
+        rc, out, err = self.run_convert("checkpoints/checkpoint_5.pth", "--preset", "cifar10-pfgm-ncsnpp",
+                                        "--which", "net", "--out", "net.safetensors")
+        self.assertEqual(rc, 0, err)
+        self.check_tensors(self.path("net.safetensors"), state, PFGM_NCSNPP_CONFIG, "checkpoint_5.pth",
+                           {"which": "net", "class": "NCSNpp", "step": "50000"})
+
+        # loading ran no pickled code: torch.load with weights_only=True sufficed (in-process check)
+        module = load_converter()
+        if not module._has_weights_only():
+            return
+        calls = []
+        original = module._torch_load
+
+        def recording(source, weights_only=False):
+            calls.append(weights_only)
+            return original(source, weights_only)
+
+        module._torch_load = recording
+        obj = module.load_checkpoint(self.path("checkpoints/checkpoint_5.pth"))
+        self.assertEqual(calls, [True])
+        self.assertTrue(module.is_pfgm_checkpoint(obj))
+        self.assertTrue(torch.equal(obj["model"]["module.sigmas"], state["module.sigmas"]))
+
+    def test_pfgm_config_file_legacy_format(self):
+        # checkpoints-meta/checkpoint.pth written in the legacy torch.save format; a --config file
+        # for a small positional (DDPM++-like) network with one channel; no step in the file.
+        state = self.pfgm_state(nf=8, channels=1, fourier=False, modules=18)  # the count of pfgm info --keys
+        shadow = self.pfgm_checkpoint("checkpoints-meta/checkpoint.pth", state, legacy=True, step=None)
+        config = {"img_resolution": 8, "img_channels": 1, "nf": 8, "ch_mult": [1, 2], "num_res_blocks": 1,
+                  "attn_resolutions": [4], "dropout": 0.0, "embedding_type": "positional", "z_max": 40,
+                  "upper_norm": 3000}
+        self.write_config("small.json", config)
+        rc, out, err = self.run_convert("checkpoints-meta/checkpoint.pth", "--config", "small.json")
+        self.assertEqual(rc, 0, err)
+        expected_config = dict(config, model_type="NCSNpp", precond="pfgm", D=1, N=64)
+        meta = self.check_tensors(self.path("checkpoints-meta/checkpoint.safetensors"),
+                                  self.expected_ema(state, shadow), expected_config, "checkpoint.pth",
+                                  {"which": "ema", "class": "NCSNpp"})
+        self.assertNotIn("step", meta)
+        # keys saved without the DataParallel prefix get it (with a note)
+        bare = collections.OrderedDict((k[len("module."):], t) for k, t in state.items())
+        self.pfgm_checkpoint("bare.pth", bare, shadow=shadow)
+        rc, out, err = self.run_convert("bare.pth", "--config", "small.json")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("prefix", err)
+        self.check_tensors(self.path("bare.safetensors"), self.expected_ema(state, shadow), expected_config,
+                           "bare.pth")
+
+    def test_pfgm_errors(self):
+        torch = self.torch
+        state = self.pfgm_state()
+        shadow = self.pfgm_checkpoint("checkpoint_1.pth", state)
+        # no --preset / --config
+        line = self.expect_error(["checkpoint_1.pth"], "--preset")
+        self.assertIn("cifar10-pfgm-ncsnpp", line)
+        self.assertIn("--config", line)
+        # a shadow parameter of the wrong shape: the error names the key
+        bad = list(shadow)
+        bad[3] = torch.zeros(5, 5)
+        self.pfgm_checkpoint("checkpoint_2.pth", state, shadow=bad)
+        trainable = [k for k in state if k not in PFGM_NOT_IN_EMA]
+        line = self.expect_error(["checkpoint_2.pth", "--preset", "cifar10-pfgm-ncsnpp"], trainable[3])
+        self.assertIn("[5, 5]", line)
+        # ... which --which net does not read
+        rc, _, err = self.run_convert("checkpoint_2.pth", "--preset", "cifar10-pfgm-ncsnpp", "--which", "net")
+        self.assertEqual(rc, 0, err)
+        os.remove(self.path("checkpoint_2.safetensors"))
+        # a shadow list of the wrong length (as if W were counted, or a parameter missing)
+        self.pfgm_checkpoint("checkpoint_3.pth", state, shadow=shadow[:-1])
+        line = self.expect_error(["checkpoint_3.pth", "--preset", "cifar10-pfgm-ncsnpp", "--out", "x.safetensors"],
+                                 "%d shadow parameters" % (len(shadow) - 1))
+        self.assertIn("%d trainable" % len(shadow), line)
+        # preset and checkpoint disagree about the embedding, or about the output channels
+        self.expect_error(["checkpoint_1.pth", "--preset", "cifar10-pfgm-ddpmpp"], "module.all_modules.0.W")
+        self.pfgm_checkpoint("positional.pth", self.pfgm_state(fourier=False, modules=55))
+        self.expect_error(["positional.pth", "--preset", "cifar10-pfgm-ncsnpp"], "no module.all_modules.0.W")
+        self.pfgm_checkpoint("grey.pth", self.pfgm_state(channels=1))
+        line = self.expect_error(["grey.pth", "--preset", "cifar10-pfgm-ncsnpp"], "module.all_modules.58.weight")
+        self.assertIn("img_channels + 1", line)
+        self.pfgm_checkpoint("narrow.pth", self.pfgm_state(nf=64))
+        self.expect_error(["narrow.pth", "--preset", "cifar10-pfgm-ncsnpp"], "nf = 128")
+        # DDPM++ and DDPM++ deep agree on all of that; the number of modules tells them apart
+        line = self.expect_error(["positional.pth", "--preset", "cifar10-pfgm-ddpmpp-deep"], "has 55 modules")
+        self.assertIn("builds 91", line)
+        rc, _, err = self.run_convert("positional.pth", "--preset", "cifar10-pfgm-ddpmpp")
+        self.assertEqual(rc, 0, err)
+        os.remove(self.path("positional.safetensors"))
+        # option misuse
+        self.expect_error(["checkpoint_1.pth", "--preset", "cifar10-pfgm-ncsnpp", "--aug_dim", "2048"], "--aug_dim")
+        self.write_config("c.json", {"img_resolution": 32})
+        self.expect_error(["checkpoint_1.pth", "--preset", "cifar10-pfgm-ncsnpp", "--config", "c.json"], "not both")
+        self.expect_error(["checkpoint_1.pth", "--preset", "cifar10-pfgm"], "invalid choice")
+        self.write_config("edm.json", {"model_type": "SongUNet", "img_resolution": 32})
+        self.expect_error(["checkpoint_1.pth", "--config", "edm.json"], "model_type")
+        self.write_config("nores.json", {"model_type": "NCSNpp", "embedding_type": "fourier"})
+        self.expect_error(["checkpoint_1.pth", "--config", "nores.json"], "img_resolution")
+        self.expect_error(["checkpoint_1.pth", "--config", "missing.json"], "cannot open --config missing.json")
+        with open(self.path("broken.json"), "w") as f:
+            f.write("{")
+        self.expect_error(["checkpoint_1.pth", "--config", "broken.json"], "not valid JSON")
+        # --preset on a PFGM++ / EDM checkpoint
+        with open(self.path("network-snapshot-000100.pkl"), "wb") as f:
+            pickle.dump(dict(ema=self.build()), f)
+        self.expect_error(["network-snapshot-000100.pkl", "--preset", "cifar10-pfgm-ncsnpp"],
+                          "only to original PFGM", pythonpath=True)
+
+    def test_pfgm_with_built_binary(self):
+        """Where pfgm is built: the converter's presets are the binary's, and a converted
+        checkpoint of a small NCSN++ (every official key, from `pfgm info --keys`) loads."""
+        binary = pfgm_binary()
+        if binary is None:
+            self.skipTest("no built pfgm (build/pfgm or $PFGM_BIN)")
+        module = load_converter()
+
+        def info(*args):
+            proc = subprocess.run([binary, "info"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  universal_newlines=True, cwd=self.dir)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            return proc.stdout
+
+        self.assertEqual(module.PFGM_PRESETS["cifar10-pfgm-ncsnpp"], PFGM_NCSNPP_CONFIG)
+        for name, config in module.PFGM_PRESETS.items():
+            got = json.loads(info(name, "--json"))["config"]
+            for key, value in config.items():
+                self.assertEqual(got.get(key), value, "%s: %s" % (name, key))
+
+        config = {"model_type": "NCSNpp", "precond": "pfgm", "img_resolution": 8, "img_channels": 3, "D": 1,
+                  "nf": 16, "ch_mult": [1, 2], "num_res_blocks": 1, "attn_resolutions": [4], "dropout": 0.0,
+                  "embedding_type": "fourier", "fir": True, "progressive_input": "residual", "z_max": 40,
+                  "z_min": 0.001, "gamma": 5, "upper_norm": 3000}
+        self.write_config("tiny.json", config)
+        names_shapes = []
+        for line in info("--config", "tiny.json", "--keys").splitlines():
+            name, shape = line.split(" ", 1)
+            names_shapes.append((name, tuple(int(s) for s in shape.strip("(,)").split(",") if s.strip())))
+        self.assertEqual(names_shapes[:2], [("module.sigmas", (1000,)), ("module.all_modules.0.W", (16,))])
+        state = self.pfgm_state(names_shapes=names_shapes)
+        self.pfgm_checkpoint("checkpoint_9.pth", state)
+        rc, out, err = self.run_convert("checkpoint_9.pth", "--config", "tiny.json")
+        self.assertEqual(rc, 0, err)
+        loaded = json.loads(info("--checkpoint", "checkpoint_9.safetensors", "--json"))
+        self.assertEqual(loaded["tensors"], len(state))
+        self.assertIn("{:,} parameters".format(loaded["parameters"]), out)
+        self.assertEqual(loaded["config"]["D"], 1)
 
 
 if __name__ == "__main__":
