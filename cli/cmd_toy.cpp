@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 
 #include "commands.h"
+#include "run_control.h"
 #include "pfgm/core/device.h"
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
@@ -58,8 +59,6 @@ struct ToyOptions {
   int threads = 0;
 };
 
-volatile std::sig_atomic_t g_stop = 0;
-extern "C" void on_signal(int) { g_stop = 1; }
 
 bool is_builtin(const std::string& data) {
   const auto& names = data::toy2d_names();
@@ -157,12 +156,6 @@ Metrics evaluate(networks::Model& model, const ToyOptions& o, const torch::Tenso
   return m;
 }
 
-std::string fmt_duration(double s) {
-  char b[32];
-  if (s >= 3600) std::snprintf(b, sizeof b, "%dh%02dm", int(s / 3600), int(std::fmod(s, 3600) / 60));
-  else std::snprintf(b, sizeof b, "%dm%02ds", int(s / 60), int(std::fmod(s, 60)));
-  return b;
-}
 
 void write_pictures(networks::Model& model, const ToyOptions& o, const torch::Tensor& points, const torch::Tensor& samples,
                     const std::vector<std::pair<int64_t, double>>* loss, const fs::path& dir) {
@@ -244,21 +237,14 @@ void run_train(ToyOptions o) {
     PFGM_CHECK(fs::exists(o.resume), "[--resume] ", o.resume, ": no such file");
     trainer.load_state(o.resume);
   }
-  const bool tty = ::isatty(2);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
   const auto t0 = std::chrono::steady_clock::now();
-  trainer.run(
-      [&](const training::Progress& p) {
-        std::fprintf(stderr, "%sstep %lld/%lld  loss %.4f  %.1f it/s  ETA %s%s", tty ? "\r" : "", (long long)p.step,
-                     (long long)p.total, p.loss, p.steps_per_s, fmt_duration(p.eta_s).c_str(), tty ? "   " : "\n");
-      },
-      [] { return g_stop != 0; });
-  if (tty) std::fprintf(stderr, "\n");
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+  {
+    StopOnSignal stop;
+    trainer.run([](const training::Progress& p) { print_progress(p); }, [] { return StopOnSignal::requested(); });
+    end_progress();
+  }
   const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  PFGM_CHECK(!g_stop, "[train] interrupted at step ", trainer.step(), "; resume with --resume on the newest training state in ", o.outdir);
+  PFGM_CHECK(!StopOnSignal::requested(), "[train] interrupted at step ", trainer.step(), "; resume with --resume on the newest training state in ", o.outdir);
   char snap[64];
   std::snprintf(snap, sizeof snap, "network-snapshot-%08lld.safetensors", (long long)trainer.step());
   const std::string snapshot = (fs::path(o.outdir) / snap).string();

@@ -8,5 +8,7 @@ void add_toy_command(CLI::App& app);
 void add_golden_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
 
 }  // namespace pfgm::cli

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   pfgm::cli::add_golden_command(app);
   pfgm::cli::add_info_command(app);
   pfgm::cli::add_bench_command(app);
+  pfgm::cli::add_train_command(app);
+  pfgm::cli::add_generate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

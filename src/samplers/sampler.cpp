@@ -29,7 +29,8 @@ std::string to_string(Solver s) {
 namespace {
 // One batch of seeds; returns the final states and the NFE.
 torch::Tensor sample_batch(networks::Model& model, const std::vector<int64_t>& seeds, const std::vector<int64_t>& shape,
-                           const SamplerOptions& o, int64_t& nfe, Trajectory* trajectory) {
+                           const SamplerOptions& o, const torch::Tensor& class_labels, int64_t& nfe,
+                           Trajectory* trajectory) {
   const auto& c = model.config();
   if (c.precond == networks::Precond::PFGM) {
     PFGMODEOptions pfgm{c.z_max, c.z_min, c.gamma, 0};
@@ -46,7 +47,7 @@ torch::Tensor sample_batch(networks::Model& model, const std::vector<int64_t>& s
     return pfgm_euler_sampler(model.field_fn(), x0, o.schedule.num_steps, pfgm, trajectory);
   }
   const auto latents = physics::sample_pfgmpp_prior(seeds, shape, o.schedule.sigma_max, c.D);
-  const auto denoise = model.denoiser();
+  const auto denoise = model.denoiser(class_labels);
   if (o.solver == Solver::RK45) {
     OdeRhs rhs = [&](const torch::Tensor& sigma, const torch::Tensor& x) {
       std::vector<int64_t> s(x.dim(), 1);
@@ -73,6 +74,8 @@ Samples generate(networks::Model& model, const std::vector<int64_t>& seeds, cons
                  const SamplerOptions& options, bool keep_trajectory) {
   PFGM_CHECK(!seeds.empty(), "[--seeds] no seeds given");
   PFGM_CHECK(options.batch > 0, "[--batch] got ", options.batch, ", expected > 0");
+  PFGM_CHECK(!options.class_labels.defined() || options.class_labels.size(0) == static_cast<int64_t>(seeds.size()),
+             "[sampler] ", options.class_labels.size(0), " class label rows for ", seeds.size(), " seeds");
   model.eval();
   Samples out;
   std::vector<torch::Tensor> parts;
@@ -82,7 +85,11 @@ Samples generate(networks::Model& model, const std::vector<int64_t>& seeds, cons
     std::vector<int64_t> chunk(seeds.begin() + start, seeds.begin() + end);
     int64_t nfe = 0;
     Trajectory traj;
-    parts.push_back(sample_batch(model, chunk, sample_shape, options, nfe, keep_trajectory ? &traj : nullptr).cpu());
+    const auto labels = options.class_labels.defined()
+                            ? options.class_labels.narrow(0, static_cast<int64_t>(start), static_cast<int64_t>(end - start))
+                            : torch::Tensor();
+    parts.push_back(
+        sample_batch(model, chunk, sample_shape, options, labels, nfe, keep_trajectory ? &traj : nullptr).cpu());
     out.nfe = std::max(out.nfe, nfe);
     if (keep_trajectory) trajectories.push_back(std::move(traj));
   }

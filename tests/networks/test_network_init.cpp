@@ -50,7 +50,7 @@ void expect_normal(const std::string& name, const torch::Tensor& t, double std) 
 
 TEST(NetworkInit, SongUNetXavierUniformWithZeroAndAttentionScales) {
   torch::manual_seed(1);
-  auto config = pfgm::networks::preset_config("fmnist-ddpmpp");
+  auto config = pfgm::networks::preset_config("fashion-mnist");
   config["embedding_type"] = "fourier";  // also covers the Fourier frequencies
   config["channel_mult_noise"] = 2;
   config["label_dim"] = 10;

@@ -12,11 +12,15 @@ struct Preset {
   std::string name;
   std::string description;
   nlohmann::json config;  // a complete ModelConfig JSON
+  // Training defaults for `pfgm train --preset` (data, iters, batch, lr, lr_rampup, ema, steps);
+  // empty for presets that only name a network.
+  nlohmann::json training = nlohmann::json::object();
 };
 
 const std::vector<Preset>& presets();
 
 // The preset's config; pfgm::Error listing the known names when there is none.
 nlohmann::json preset_config(const std::string& name);
+const Preset& preset(const std::string& name);
 
 }  // namespace pfgm::networks

@@ -22,6 +22,7 @@ struct SamplerOptions {
   ChurnOptions churn;             // --S_churn --S_min --S_max --S_noise (Heun only)
   RK45Options rk45;               // --rtol --atol
   int64_t batch = 1024;           // --batch: samples integrated together (results do not depend on it)
+  torch::Tensor class_labels;     // one-hot [number of seeds, label_dim] for conditional models, or undefined
 };
 
 struct Samples {
