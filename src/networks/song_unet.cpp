@@ -18,27 +18,12 @@ using layers::ResampleOptions;
 SongUNetOptions song_unet_options_from_json(const nlohmann::json& j) {
   SongUNetOptions o;
   NetworkArguments a("SongUNet", j);
-  a.read("img_resolution", o.img_resolution);
-  a.read("img_channels", o.in_channels);
-  o.out_channels = o.in_channels;
-  a.read("in_channels", o.in_channels);
-  a.read("out_channels", o.out_channels);
-  a.read("label_dim", o.label_dim);
-  a.read("augment_dim", o.augment_dim);
-  a.read("model_channels", o.model_channels);
-  a.read("channel_mult", o.channel_mult);
-  a.read("channel_mult_emb", o.channel_mult_emb);
-  a.read("num_blocks", o.num_blocks);
-  a.read("attn_resolutions", o.attn_resolutions);
-  a.read("dropout", o.dropout);
-  a.read("label_dropout", o.label_dropout);
+  read_unet_arguments(a, o, "SongUNet");
   a.read("embedding_type", o.embedding_type);
   a.read("channel_mult_noise", o.channel_mult_noise);
   a.read("encoder_type", o.encoder_type);
   a.read("decoder_type", o.decoder_type);
   a.read("resample_filter", o.resample_filter);
-  a.ignore("N");
-  a.ignore("use_fp16");
   a.finish();
   PFGM_CHECK(o.embedding_type == "positional" || o.embedding_type == "fourier",
              "[config] SongUNet embedding_type: got '", o.embedding_type, "', expected positional or fourier");
@@ -46,18 +31,11 @@ SongUNetOptions song_unet_options_from_json(const nlohmann::json& j) {
              "[config] SongUNet encoder_type: got '", o.encoder_type, "', expected standard, skip or residual");
   PFGM_CHECK(o.decoder_type == "standard" || o.decoder_type == "skip", "[config] SongUNet decoder_type: got '",
              o.decoder_type, "', expected standard or skip");
-  PFGM_CHECK(!o.channel_mult.empty() && o.img_resolution > 0 && o.model_channels > 0 && o.num_blocks >= 0,
-             "[config] SongUNet: img_resolution, model_channels and channel_mult must be positive");
-  PFGM_CHECK(o.img_resolution % (int64_t{1} << (o.channel_mult.size() - 1)) == 0, "[config] SongUNet: img_resolution ",
-             o.img_resolution, " cannot be halved ", o.channel_mult.size() - 1, " times");
   return o;
 }
 
 namespace {
 bool contains(const std::vector<int64_t>& v, int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
-std::string level_name(int64_t res, const std::string& kind) {
-  return std::to_string(res) + "x" + std::to_string(res) + "_" + kind;
-}
 }  // namespace
 
 SongUNet::SongUNet(const SongUNetOptions& o) : options(o) {

@@ -40,4 +40,35 @@ class NetworkArguments {
   std::set<std::string> used_;
 };
 
+// The arguments SongUNet and DhariwalUNet share (their constructors in EDM's networks.py, plus the
+// preconditioner's img_resolution/img_channels), into any options struct with these fields.
+template <typename Options>
+void read_unet_arguments(NetworkArguments& a, Options& o, const char* network) {
+  a.read("img_resolution", o.img_resolution);
+  a.read("img_channels", o.in_channels);
+  o.out_channels = o.in_channels;
+  a.read("in_channels", o.in_channels);
+  a.read("out_channels", o.out_channels);
+  a.read("label_dim", o.label_dim);
+  a.read("augment_dim", o.augment_dim);
+  a.read("model_channels", o.model_channels);
+  a.read("channel_mult", o.channel_mult);
+  a.read("channel_mult_emb", o.channel_mult_emb);
+  a.read("num_blocks", o.num_blocks);
+  a.read("attn_resolutions", o.attn_resolutions);
+  a.read("dropout", o.dropout);
+  a.read("label_dropout", o.label_dropout);
+  a.ignore("N");
+  a.ignore("use_fp16");
+  PFGM_CHECK(!o.channel_mult.empty() && o.img_resolution > 0 && o.model_channels > 0 && o.num_blocks >= 0,
+             "[config] ", network, ": img_resolution, model_channels and channel_mult must be positive");
+  PFGM_CHECK(o.img_resolution % (int64_t{1} << (o.channel_mult.size() - 1)) == 0, "[config] ", network,
+             ": img_resolution ", o.img_resolution, " cannot be halved ", o.channel_mult.size() - 1, " times");
+}
+
+// Encoder/decoder module names: "<res>x<res>_<kind>".
+inline std::string level_name(int64_t res, const std::string& kind) {
+  return std::to_string(res) + "x" + std::to_string(res) + "_" + kind;
+}
+
 }  // namespace pfgm::networks
