@@ -46,12 +46,11 @@ void print_tree(const torch::nn::Module& m, const std::string& prefix, int depth
   }
 }
 
+// PyTorch's tuple notation: "(3, 4)", "(5,)".
 std::string shape_string(const torch::Tensor& t) {
   std::string s = "(";
-  for (int64_t i = 0; i < t.dim(); ++i) s += std::to_string(t.size(i)) + (t.dim() == 1 || i + 1 < t.dim() ? "," : "");
-  for (size_t i = 0; i + 1 < s.size(); ++i)
-    if (s[i] == ',' && s[i + 1] != ')') s.insert(++i, " ");
-  return s + ")";
+  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
+  return s + (t.dim() == 1 ? ",)" : ")");
 }
 
 // FLOPs of one forward pass of the inner network at batch 1 (2 per multiply-add).

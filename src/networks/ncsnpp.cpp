@@ -61,13 +61,18 @@ InitOptions scaled_init(double scale) {  // variance scaled by `scale` (0 means 
   return {"xavier_uniform", std::sqrt(scale == 0 ? 1e-10 : scale), 0};
 }
 
-// 2× resampling by the separable filter f = v vᵀ/(Σv)², one channel at a time: [1,1] is
-// nearest-neighbour up / average-pool down, [1,3,3,1] the FIR filter.
+// The separable filter f = v vᵀ/(Σv)² as a depthwise kernel [channels, 1, k, k].
+torch::Tensor depthwise_filter(const std::vector<double>& v, int64_t channels, const torch::TensorOptions& options) {
+  auto t = torch::tensor(v, options);
+  return (torch::outer(t, t) / t.sum().square()).expand({channels, 1, t.size(0), t.size(0)}).contiguous();
+}
+
+// 2× resampling by that filter, one channel at a time: [1,1] is nearest-neighbour up /
+// average-pool down, [1,3,3,1] the FIR filter.
 torch::Tensor resample(const torch::Tensor& x, const std::vector<double>& v, bool up) {
   namespace F = torch::nn::functional;
-  auto t = torch::tensor(v, x.options());
-  auto f = (torch::outer(t, t) / t.sum().square()).expand({x.size(1), 1, t.size(0), t.size(0)}).contiguous();
-  const int64_t pad = (t.size(0) - 1) / 2;
+  const auto f = depthwise_filter(v, x.size(1), x.options());
+  const int64_t pad = (f.size(-1) - 1) / 2;
   if (up)
     return F::conv_transpose2d(x, f * 4, F::ConvTranspose2dFuncOptions().stride(2).padding(pad).groups(x.size(1)));
   return F::conv2d(x, f, F::Conv2dFuncOptions().stride(2).padding(pad).groups(x.size(1)));
@@ -158,9 +163,8 @@ struct PyramidDownsample : torch::nn::Module {
     namespace F = torch::nn::functional;
     torch::Tensor y;
     if (fir) {
-      auto t = torch::tensor(kernel, x.options());
-      auto f = (torch::outer(t, t) / t.sum().square()).expand({x.size(1), 1, t.size(0), t.size(0)}).contiguous();
-      const int64_t p = (t.size(0) - 2) + 2;  // (k − factor) + (conv kernel − 1)
+      const auto f = depthwise_filter(kernel, x.size(1), x.options());
+      const int64_t p = (f.size(-1) - 2) + 2;  // (k − factor) + (conv kernel − 1)
       y = F::conv2d(x, f, F::Conv2dFuncOptions().padding((p + 1) / 2).groups(x.size(1)));
     } else {
       y = F::pad(x, F::PadFuncOptions({0, 1, 0, 1}));
