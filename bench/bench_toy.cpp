@@ -31,11 +31,12 @@ static void BM_ToyTrainStep(benchmark::State& state) {
   training::PFGMPPLoss loss;
   loss.kernel.D = 128;
   training::TrainOptions o;
-  o.iters = 1 << 30;
+  o.total_nimg = int64_t{1} << 50;
   o.batch = B;
+  o.dataset_size = data.size(0);
   training::Trainer trainer(std::make_shared<networks::Model>(config(128)), o,
-                            [&](networks::Model& m, at::Generator& g) {
-                              return loss(m, data.index_select(0, at::randint(20000, {B}, g, torch::kInt64)), g);
+                            [&](networks::Model& m, training::Batch& b, int64_t count) {
+                              return loss(m, data.index_select(0, b.indices(count)), b.gen);
                             });
   int64_t steps = 0;
   for (auto _ : state) {

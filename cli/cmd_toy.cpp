@@ -198,26 +198,27 @@ void run_train(ToyOptions o) {
   net->to(device);
 
   training::TrainOptions t;
-  t.iters = o.iters;
-  t.batch = o.batch;
-  t.lr = o.lr;
-  t.lr_rampup = o.lr_rampup;
-  t.ema_halflife = o.ema;
-  t.seed = o.seed;
-  t.outdir = o.outdir;
-  t.log_every = std::max<int64_t>(1, std::min<int64_t>(100, o.iters / 20));
   const auto data_dev = points.to(device, torch::kFloat32);
   const int64_t n = points.size(0);
+  t.batch = o.batch;
+  t.total_nimg = o.iters * o.batch;
+  t.lr = o.lr;
+  t.lr_rampup_nimg = o.lr_rampup * o.batch;
+  t.ema_halflife_nimg = o.ema;
+  t.tick_nimg = std::max<int64_t>(1, std::min<int64_t>(100, o.iters / 20)) * o.batch;
+  t.snap_ticks = t.dump_ticks = 0;
+  t.dataset_size = n;
+  t.seed = o.seed;
+  t.outdir = o.outdir;
   training::LossFn loss;
   if (config.precond == networks::Precond::PFGM) {
     training::PFGMLoss l;
     l.perturbation.M = config.network.value("M", 291.0);
     l.gamma = config.gamma;
     const int64_t L = std::min(o.large_batch, n), b = std::min(o.batch, L);
-    loss = [=](networks::Model& m, at::Generator& gen) {
-      const auto idx = at::randint(n, {L}, gen, torch::kInt64).to(device);
-      const auto Y = data_dev.index_select(0, idx);
-      return l(m, Y.narrow(0, 0, b), Y, gen);
+    loss = [=](networks::Model& m, training::Batch& batch, int64_t) {
+      const auto Y = data_dev.index_select(0, batch.indices(L).to(device));
+      return l(m, Y.narrow(0, 0, b), Y, batch.gen);
     };
   } else {
     training::PFGMPPLoss l;
@@ -225,10 +226,8 @@ void run_train(ToyOptions o) {
     l.sigma_dist = {config.P_mean, config.P_std};
     l.sigma_data = config.sigma_data;
     l.kappa = o.kappa;
-    const int64_t B = o.batch;
-    loss = [=](networks::Model& m, at::Generator& gen) {
-      const auto idx = at::randint(n, {B}, gen, torch::kInt64).to(device);
-      return l(m, data_dev.index_select(0, idx), gen);
+    loss = [=](networks::Model& m, training::Batch& batch, int64_t count) {
+      return l(m, data_dev.index_select(0, batch.indices(count).to(device)), batch.gen);
     };
   }
   fs::create_directories(o.outdir);
@@ -245,9 +244,7 @@ void run_train(ToyOptions o) {
   }
   const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   PFGM_CHECK(!StopOnSignal::requested(), "[train] interrupted at step ", trainer.step(), "; resume with --resume on the newest training state in ", o.outdir);
-  char snap[64];
-  std::snprintf(snap, sizeof snap, "network-snapshot-%08lld.safetensors", (long long)trainer.step());
-  const std::string snapshot = (fs::path(o.outdir) / snap).string();
+  const std::string snapshot = trainer.last_snapshot();
 
   auto& ema = trainer.ema();
   torch::Tensor first;

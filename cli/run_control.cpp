@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -32,10 +33,16 @@ std::string format_duration(double s) {
 }
 
 void print_progress(const training::Progress& p, const std::string& extra) {
+  // On a terminal: a "\r"-updated line at most 4 times a second; otherwise one line per tick.
+  static std::chrono::steady_clock::time_point last{};
   const bool tty = ::isatty(2);
-  std::fprintf(stderr, "%sstep %lld/%lld  loss %.4f  %.2f it/s%s  ETA %s%s", tty ? "\r" : "", (long long)p.step,
-               (long long)p.total, p.loss, p.steps_per_s, extra.c_str(), format_duration(p.eta_s).c_str(),
-               tty ? "   " : "\n");
+  const auto now = std::chrono::steady_clock::now();
+  const bool last_step = p.step == p.total_steps;
+  if (!last_step && (tty ? now - last < std::chrono::milliseconds(250) : !p.tick_end)) return;
+  last = now;
+  std::fprintf(stderr, "%sstep %lld/%lld  kimg %.1f  loss %.4f  %.2f it/s%s  ETA %s%s", tty ? "\r" : "",
+               (long long)p.step, (long long)p.total_steps, p.nimg / 1e3, p.loss, p.steps_per_s, extra.c_str(),
+               format_duration(p.eta_s).c_str(), tty ? "   " : "\n");
 }
 
 void end_progress() {

@@ -69,6 +69,8 @@ std::vector<Preset> make_presets() {
   const json ffhq{{"dropout", 0.05}, {"augment_dim", 9}, {"channel_mult", {1, 2, 2, 2}}};
   json afhq = ffhq;
   afhq["dropout"] = 0.25;
+  // Training flags of the EDM README beyond train.py's defaults (spec 5.1).
+  const json ffhq_training{{"batch", 256}, {"lr", 2e-4}, {"augment", 0.15}};
   json cifar_cond = image_model(32, 3, 10, ddpmpp(cifar));
   json cifar_ncsnpp_cond = image_model(32, 3, 10, ncsnpp(cifar));
   cifar_ncsnpp_cond["D"] = 2048;
@@ -80,11 +82,13 @@ std::vector<Preset> make_presets() {
       {"cifar10-ncsnpp-cond", "CIFAR-10 32×32, NCSN++, 10 classes, D = 2048 (FID 1.74 in the paper)",
        cifar_ncsnpp_cond},
       {"ffhq64-ddpmpp", "FFHQ 64×64, DDPM++ (62M), --cres=1,2,2,2 (FID 2.43 at D = 128)",
-       image_model(64, 3, 0, ddpmpp(ffhq))},
-      {"ffhq64-ncsnpp", "FFHQ 64×64, NCSN++ (63M), --cres=1,2,2,2", image_model(64, 3, 0, ncsnpp(ffhq))},
-      {"afhqv2-64-ddpmpp", "AFHQv2 64×64, DDPM++ (62M), dropout 0.25", image_model(64, 3, 0, ddpmpp(afhq))},
+       image_model(64, 3, 0, ddpmpp(ffhq)), ffhq_training},
+      {"ffhq64-ncsnpp", "FFHQ 64×64, NCSN++ (63M), --cres=1,2,2,2", image_model(64, 3, 0, ncsnpp(ffhq)), ffhq_training},
+      {"afhqv2-64-ddpmpp", "AFHQv2 64×64, DDPM++ (62M), dropout 0.25", image_model(64, 3, 0, ddpmpp(afhq)),
+       ffhq_training},
       {"imagenet64-adm", "ImageNet 64×64, ADM (296M), 1000 classes",
-       image_model(64, 3, 1000, adm({{"dropout", 0.10}}))},
+       image_model(64, 3, 1000, adm({{"dropout", 0.10}})),
+       {{"duration", 2500.0}, {"batch", 4096}, {"lr", 1e-4}, {"ema", 50.0}, {"augment", 0.0}, {"tick", 200.0}}},
       {"cifar10-pfgm-ddpmpp", "original PFGM, CIFAR-10, DDPM++ (62M; FID 2.48 with RK45)",
        pfgm_model(32, 40, 3000, pfgm_ddpmpp)},
       {"cifar10-pfgm-ddpmpp-deep", "original PFGM, CIFAR-10, DDPM++ deep (107M; FID 2.35)",
@@ -98,11 +102,14 @@ std::vector<Preset> make_presets() {
        "the main job: Fashion-MNIST zero-padded to 32×32 (N = 1024), D = 128, a 2M DDPM++ sized for a 2-core CPU",
        image_model(32, 1, 0, ddpmpp({{"model_channels", 32}, {"channel_mult", {1, 2, 2}}, {"num_blocks", 2},
                                      {"attn_resolutions", {8}}, {"dropout", 0.0}})),
-       {{"data", "fashion-mnist"}, {"iters", 1000}, {"batch", 64}, {"lr", 2e-3}, {"lr_rampup", 200},
-        {"ema", 20000}, {"steps", 18}}},
+       // 1000 steps of 64: 0.064 Mimg; lr ramp-up over the first 200 steps; EMA half-life 20k images.
+       {{"data", "fashion-mnist"}, {"duration", 0.064}, {"batch", 64}, {"lr", 2e-3}, {"lr_rampup", 0.0128},
+        {"ema", 0.02}, {"augment", 0.0}, {"tick", 6.4}, {"steps", 18}}},
       {"tiny-ddpmpp", "16×16 RGB, a 0.3M DDPM++ for tests and quick checks",
        image_model(16, 3, 0, ddpmpp({{"model_channels", 16}, {"channel_mult", {1, 2, 2}}, {"num_blocks", 1},
-                                     {"attn_resolutions", {8}}, {"dropout", 0.0}}))},
+                                     {"attn_resolutions", {8}}, {"dropout", 0.0}})),
+       {{"duration", 0.002}, {"batch", 16}, {"lr", 2e-3}, {"lr_rampup", 0.0}, {"ema", 0.001}, {"augment", 0.0},
+        {"tick", 0.5}, {"steps", 8}}},
   };
 }
 

@@ -7,13 +7,18 @@
 
 namespace pfgm::training {
 
-torch::Tensor PFGMPPLoss::operator()(networks::Model& net, const torch::Tensor& y, at::Generator& gen) const {
+PFGMPPLoss::Perturbed PFGMPPLoss::perturb(const torch::Tensor& y, at::Generator& gen) const {
   const int64_t B = y.size(0);
   const auto sigma = physics::sample_sigma(B, sigma_dist, gen);                          // [B] float64
   const auto n = physics::sample_perturbation(sigma, y.sizes().slice(1), kernel, gen);  // [B, ...] float64
-  const auto sigma_dev = sigma.to(y.device(), torch::kFloat32);
-  const auto x = y + n.to(y.device(), torch::kFloat32);
-  const auto D_yn = net.denoise(x, sigma_dev);
+  return {y + n.to(y.device(), torch::kFloat32), sigma.to(y.device(), torch::kFloat32)};
+}
+
+torch::Tensor PFGMPPLoss::operator()(networks::Model& net, const torch::Tensor& y, at::Generator& gen,
+                                     const torch::Tensor& labels, const torch::Tensor& augment_labels) const {
+  const int64_t B = y.size(0);
+  const auto [x, sigma_dev] = perturb(y, gen);
+  const auto D_yn = net.denoise(x, sigma_dev, labels, augment_labels);
   auto weight = physics::edm_loss_weight(sigma_dev, sigma_data);                         // λ(σ)
   if (kappa > 0) {
     // g(x, σ) = 1/(1 + λ(σ)·σ_data²·max(0, ‖x‖² − ρ²)/ρ²), ρ = κ·√N·σ_data: 1 inside the data's ball.
@@ -21,7 +26,9 @@ torch::Tensor PFGMPPLoss::operator()(networks::Model& net, const torch::Tensor& 
     const auto excess = (x.pow(2).reshape({B, -1}).sum(1) - rho2).clamp_min(0) / rho2;
     weight = weight / (1 + weight * (sigma_data * sigma_data) * excess);
   }
-  return weight * (D_yn - y).pow(2).reshape({B, -1}).sum(1);
+  std::vector<int64_t> per_sample(y.dim(), 1);
+  per_sample[0] = B;
+  return weight.reshape(per_sample) * (D_yn - y).pow(2);
 }
 
 torch::Tensor PFGMLoss::operator()(networks::Model& net, const torch::Tensor& y_small, const torch::Tensor& charges,
@@ -35,7 +42,7 @@ torch::Tensor PFGMLoss::operator()(networks::Model& net, const torch::Tensor& y_
     target = physics::normalize_field(E, N, gamma).to(y_small.device(), torch::kFloat32);
   }
   const auto pred = net.field(p.x.to(y_small.device(), torch::kFloat32), p.z.to(y_small.device()));
-  return 0.5 * (pred - target).pow(2).sum(1);
+  return 0.5 * (pred - target).pow(2);
 }
 
 }  // namespace pfgm::training

@@ -1,8 +1,11 @@
 #include "pfgm/training/trainer.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 
@@ -15,22 +18,39 @@
 
 namespace pfgm::training {
 
+namespace {
+double resident_gb() {
+  std::ifstream f("/proc/self/statm");
+  long pages = 0, resident = 0;
+  f >> pages >> resident;
+  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1 << 30);
+}
+nlohmann::json scalar_stat(double v) { return {{"num", 1}, {"mean", v}, {"std", 0.0}}; }
+}  // namespace
+
 struct Trainer::State {
   torch::optim::Adam optimizer;
   at::Generator gen;
-  State(std::vector<torch::Tensor> params, double lr, uint64_t seed)
+  data::InfiniteSampler sampler;
+  State(std::vector<torch::Tensor> params, double lr, uint64_t seed, int64_t dataset_size)
       : optimizer(std::move(params), torch::optim::AdamOptions(lr).betas({0.9, 0.999}).eps(1e-8)),
-        gen(core::make_generator(seed)) {}
+        gen(core::make_generator(seed)) {
+    if (dataset_size > 0) sampler = data::InfiniteSampler(dataset_size, gen);
+  }
 };
 
 Trainer::Trainer(std::shared_ptr<networks::Model> net, const TrainOptions& options, LossFn loss)
     : net_(std::move(net)), options_(options), loss_(std::move(loss)) {
-  PFGM_CHECK(options_.iters > 0, "[--iters] got ", options_.iters, ", expected > 0");
-  PFGM_CHECK(options_.batch > 0, "[--batch] got ", options_.batch, ", expected > 0");
-  PFGM_CHECK(options_.lr > 0, "[--lr] got ", options_.lr, ", expected > 0");
+  auto& o = options_;
+  PFGM_CHECK(o.total_nimg > 0, "[--duration] got ", o.total_nimg, " images, expected > 0");
+  PFGM_CHECK(o.batch > 0, "[--batch] got ", o.batch, ", expected > 0");
+  if (o.batch_gpu <= 0 || o.batch_gpu > o.batch) o.batch_gpu = o.batch;
+  PFGM_CHECK(o.batch % o.batch_gpu == 0, "[--batch-gpu] ", o.batch_gpu, " does not divide --batch ", o.batch);
+  PFGM_CHECK(o.lr > 0, "[--lr] got ", o.lr, ", expected > 0");
+  PFGM_CHECK(o.loss_scaling > 0, "[--ls] got ", o.loss_scaling, ", expected > 0");
+  PFGM_CHECK(o.tick_nimg > 0, "[--tick] got ", o.tick_nimg, " images, expected > 0");
   ema_ = std::make_shared<networks::Model>(net_->config());
-  const auto device = net_->parameters().front().device();
-  ema_->to(device);
+  ema_->to(net_->parameters().front().device());
   {
     torch::NoGradGuard no_grad;
     auto src = io::state_dict(*net_), dst = io::state_dict(*ema_);
@@ -38,85 +58,145 @@ Trainer::Trainer(std::shared_ptr<networks::Model> net, const TrainOptions& optio
   }
   ema_->eval();
   for (auto& p : ema_->parameters()) p.set_requires_grad(false);
-  state_ = std::make_unique<State>(net_->parameters(), options_.lr, options_.seed);
+  state_ = std::make_unique<State>(net_->parameters(), o.lr, o.seed, o.dataset_size);
 }
 
 Trainer::~Trainer() = default;
 
+int64_t Trainer::total_steps() const { return (options_.total_nimg + options_.batch - 1) / options_.batch; }
+
 void Trainer::train_step() {
+  const auto& o = options_;
   net_->train();
   auto& opt = state_->optimizer;
   opt.zero_grad();
-  const auto loss = loss_(*net_, state_->gen);
-  loss.mean().backward();
-  // lr ramp-up (spec 5.3), counted so that the first step already moves.
-  const double ramp = options_.lr_rampup > 0 ? std::min(1.0, double(step_ + 1) / options_.lr_rampup) : 1.0;
-  for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(options_.lr * ramp);
-  // Repair non-finite gradients as the reference does: nan → 0, ±inf → ±1e5.
-  for (auto& p : net_->parameters())
-    if (p.grad().defined()) torch::nan_to_num_(p.mutable_grad(), 0.0, 1e5, -1e5);
+  Batch batch{state_->sampler, state_->gen};
+  // Rounds of batch_gpu with accumulated gradients; backward of loss.sum()·ls / batch (spec 5.2).
+  for (int64_t round = 0; round < o.batch / o.batch_gpu; ++round) {
+    const auto loss = loss_(*net_, batch, o.batch_gpu);
+    (loss.sum() * (o.loss_scaling / static_cast<double>(o.batch))).backward();
+    const auto l = loss.detach().to(torch::kFloat64);
+    loss_n_ += static_cast<double>(l.numel());
+    loss_sum_ += l.sum().item<double>();
+    loss_sum2_ += l.square().sum().item<double>();
+  }
+  // lr ramp-up (spec 5.3) counted with this step's images, so that the first step already moves
+  // (the reference's first step has lr = 0).
+  const double ramp = o.lr_rampup_nimg > 0 ? std::min(1.0, double(nimg_ + o.batch) / double(o.lr_rampup_nimg)) : 1.0;
+  for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(o.lr * ramp);
+  for (auto& p : net_->parameters()) {
+    if (!p.grad().defined()) continue;
+    if (o.loss_scaling != 1) p.mutable_grad().div_(o.loss_scaling);  // undo --ls (the reference never does)
+    torch::nan_to_num_(p.mutable_grad(), 0.0, 1e5, -1e5);            // nan → 0, ±inf → ±1e5
+  }
   opt.step();
   update_ema();
-  loss_sum_ += loss.detach().mean().item<double>();
-  ++loss_count_;
+  nimg_ += o.batch;
   ++step_;
 }
 
 void Trainer::update_ema() {
-  // EDM (spec 5.4): β = 0.5^(batch / half-life), half-life ≤ ratio × samples seen before this step.
-  const double nimg = double(step_) * options_.batch;
-  double halflife = options_.ema_halflife;
-  if (options_.ema_rampup_ratio > 0) halflife = std::min(halflife, nimg * options_.ema_rampup_ratio);
-  const double beta = std::pow(0.5, options_.batch / std::max(halflife, 1e-8));
+  // EDM (spec 5.4): β = 0.5^(batch / half-life), half-life ≤ ratio × images seen before this step.
+  double halflife = options_.ema_halflife_nimg;
+  if (options_.ema_rampup_ratio > 0) halflife = std::min(halflife, double(nimg_) * options_.ema_rampup_ratio);
+  const double beta = std::pow(0.5, double(options_.batch) / std::max(halflife, 1e-8));
   torch::NoGradGuard no_grad;
   auto src = net_->parameters(), dst = ema_->parameters();
   for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i].detach().lerp(dst[i], beta));
 }
 
-std::string Trainer::snapshot_name(const char* kind) const {
+std::string Trainer::file_name(const char* kind) const {
   char name[96];
-  std::snprintf(name, sizeof name, "%s-%08lld.safetensors", kind, static_cast<long long>(step_));
+  std::snprintf(name, sizeof name, "%s-%06lld.safetensors", kind, static_cast<long long>(nimg_ / 1000));
   return (std::filesystem::path(options_.outdir) / name).string();
+}
+
+void Trainer::checkpoint() {
+  if (options_.outdir.empty()) return;
+  last_snapshot_ = file_name("network-snapshot");
+  io::save_model(last_snapshot_, *ema_, {{"kimg", std::to_string(nimg_ / 1000)}, {"step", std::to_string(step_)}});
+  last_state_ = file_name("training-state");
+  save_state(last_state_);
+}
+
+void Trainer::end_tick(int64_t tick, double total_s, double tick_s, double maintenance_s) {
+  const double mean = loss_sum_ / std::max(loss_n_, 1.0);
+  loss_history_.emplace_back(step_, mean);
+  if (!options_.outdir.empty()) {
+    // One JSON object per tick with the reference's statistic names (spec 5.6).
+    const double kimg = double(nimg_) / 1e3;
+    nlohmann::json j{
+        {"Loss/loss", {{"num", loss_n_}, {"mean", mean}, {"std", std::sqrt(std::max(loss_sum2_ / std::max(loss_n_, 1.0) - mean * mean, 0.0))}}},
+        {"Progress/tick", scalar_stat(double(tick))},
+        {"Progress/kimg", scalar_stat(kimg)},
+        {"Progress/step", scalar_stat(double(step_))},
+        {"Timing/total_sec", scalar_stat(total_s)},
+        {"Timing/sec_per_tick", scalar_stat(tick_s)},
+        {"Timing/sec_per_kimg", scalar_stat(tick_s / std::max(double(options_.tick_nimg) / 1e3, 1e-9))},
+        {"Timing/maintenance_sec", scalar_stat(maintenance_s)},
+        {"Resources/cpu_mem_gb", scalar_stat(resident_gb())},
+        {"timestamp", static_cast<double>(std::time(nullptr))}};
+    std::ofstream f(std::filesystem::path(options_.outdir) / "stats.jsonl", std::ios::app);
+    PFGM_CHECK(f.good(), "[train] ", options_.outdir, "/stats.jsonl: cannot open for writing");
+    f << j.dump() << "\n";
+  }
+  loss_n_ = loss_sum_ = loss_sum2_ = 0;
 }
 
 void Trainer::run(const std::function<void(const Progress&)>& on_progress, const std::function<bool()>& stop) {
   using clock = std::chrono::steady_clock;
+  const auto& o = options_;
+  PFGM_CHECK(state_->sampler.size() > 0, "[train] TrainOptions.dataset_size must be set");
+  if (!o.outdir.empty()) std::filesystem::create_directories(o.outdir);
   const auto start = clock::now();
-  const int64_t first = step_;
-  std::ofstream log;
-  if (!options_.outdir.empty()) {
-    std::filesystem::create_directories(options_.outdir);
-    log.open(std::filesystem::path(options_.outdir) / "log.jsonl", std::ios::app);
-    PFGM_CHECK(log.good(), "[train] ", options_.outdir, "/log.jsonl: cannot open for writing");
-  }
-  auto checkpoint = [&] {
-    if (options_.outdir.empty()) return;
-    io::save_model(snapshot_name("network-snapshot"), *ema_, {{"step", std::to_string(step_)}});
-    save_state(snapshot_name("training-state"));
-  };
-  while (step_ < options_.iters) {
+  auto tick_start = start;
+  const int64_t first_step = step_;
+  double maintenance_s = 0;
+  while (nimg_ < o.total_nimg) {
     train_step();
-    const bool last = step_ == options_.iters;
-    if (step_ % options_.log_every == 0 || last) {
-      const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
-      Progress p;
-      p.step = step_;
-      p.total = options_.iters;
-      p.loss = loss_sum_ / std::max<int64_t>(loss_count_, 1);
-      p.steps_per_s = (step_ - first) / std::max(elapsed, 1e-9);
-      p.eta_s = (options_.iters - step_) / std::max(p.steps_per_s, 1e-9);
-      loss_history_.emplace_back(step_, p.loss);
-      loss_sum_ = 0;
-      loss_count_ = 0;
-      if (log.is_open()) {
-        nlohmann::json j{{"step", p.step}, {"loss", p.loss}, {"steps_per_s", p.steps_per_s},
-                         {"samples_per_s", p.steps_per_s * options_.batch}, {"elapsed_s", elapsed}};
-        log << j.dump() << "\n" << std::flush;
+    const bool done = nimg_ >= o.total_nimg;
+    const auto now = clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    Progress p;
+    p.step = step_;
+    p.total_steps = total_steps();
+    p.nimg = nimg_;
+    p.total_nimg = o.total_nimg;
+    p.tick = tick_;
+    p.loss = loss_sum_ / std::max(loss_n_, 1.0);
+    p.steps_per_s = double(step_ - first_step) / std::max(elapsed, 1e-9);
+    p.eta_s = double(p.total_steps - step_) / std::max(p.steps_per_s, 1e-9);
+    // Tick 0 ends after the first step, later ticks every tick_nimg images (spec 5.6).
+    if (done || tick_ == 0 || nimg_ >= tick_start_nimg_ + o.tick_nimg) {
+      // The tick `ended` is over; counters move on before anything is saved, so a training state
+      // written here resumes with the same tick boundaries.
+      const int64_t ended = tick_++;
+      tick_start_nimg_ = nimg_;
+      p.tick = ended;
+      p.tick_end = true;
+      p.tick_s = std::chrono::duration<double>(now - tick_start).count();
+      p.maintenance_s = maintenance_s;
+      p.cpu_mem_gb = resident_gb();
+      const auto m0 = clock::now();
+      if (ended != 0 || done) {
+        if (done || (o.snap_ticks > 0 && ended % o.snap_ticks == 0)) {
+          last_snapshot_ = file_name("network-snapshot");
+          if (!o.outdir.empty())
+            io::save_model(last_snapshot_, *ema_, {{"kimg", std::to_string(nimg_ / 1000)}, {"step", std::to_string(step_)}});
+        }
+        if (done || (o.dump_ticks > 0 && ended % o.dump_ticks == 0)) {
+          last_state_ = file_name("training-state");
+          if (!o.outdir.empty()) save_state(last_state_);
+        }
       }
+      end_tick(ended, elapsed, p.tick_s, maintenance_s);
       if (on_progress) on_progress(p);
+      tick_start = clock::now();
+      maintenance_s = std::chrono::duration<double>(tick_start - m0).count();
+    } else if (on_progress) {
+      on_progress(p);
     }
-    if ((options_.snapshot_every > 0 && step_ % options_.snapshot_every == 0) || last) checkpoint();
-    if (stop && stop()) break;
+    if (!done && stop && stop()) break;
   }
 }
 
@@ -135,7 +215,8 @@ void Trainer::save_state(const std::string& path) const {
     tensors.emplace_back(key + "step", torch::tensor({s.step()}, torch::kInt64));
   }
   tensors.emplace_back("rng", state_->gen.get_state());
-  nlohmann::json meta{{"step", step_}, {"config", net_->config().to_json()}};
+  tensors.emplace_back("data_sampler", state_->sampler.state());
+  nlohmann::json meta{{"step", step_}, {"nimg", nimg_}, {"tick", tick_}, {"tick_start_nimg", tick_start_nimg_}, {"config", net_->config().to_json()}};
   io::write_safetensors(path, tensors, {{"training_state", meta.dump()}});
 }
 
@@ -146,7 +227,7 @@ void Trainer::load_state(const std::string& path) {
   nlohmann::json meta;
   try {
     meta = nlohmann::json::parse(it->second);
-    PFGM_CHECK(meta.contains("config") && meta.contains("step"), "missing keys");
+    PFGM_CHECK(meta.contains("config") && meta.contains("step") && meta.contains("nimg"), "missing keys");
   } catch (const std::exception& e) {
     throw Error("[--resume] " + path + ": corrupt training_state metadata (" + e.what() + ")");
   }
@@ -168,7 +249,11 @@ void Trainer::load_state(const std::string& path) {
     opt.state()[params[i].unsafeGetTensorImpl()] = std::move(s);
   }
   state_->gen.set_state(file.at("rng"));
+  if (state_->sampler.size() > 0) state_->sampler.set_state(file.at("data_sampler"));
   step_ = meta.at("step").get<int64_t>();
+  nimg_ = meta.at("nimg").get<int64_t>();
+  tick_ = meta.value("tick", int64_t{0});
+  tick_start_nimg_ = meta.value("tick_start_nimg", nimg_);
 }
 
 }  // namespace pfgm::training

@@ -2,7 +2,16 @@
 // and a grid; generated PNGs are byte-identical whatever --batch; bad data and flags are one-line
 // errors that leave no run directory behind.
 #include <gtest/gtest.h>
+#include <dirent.h>
 #include <zlib.h>
+
+#include <algorithm>
+#include <csignal>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "pfgm/io/safetensors.h"
 
 #include "cli/cli_runner.h"
 
@@ -34,7 +43,20 @@ std::string make_idx_dir(bool lying = false) {
   return d;
 }
 
-const std::string kSmall = " --cbase 8 --cres 1,2 --nblock 1 --iters 3 --batch 4 --grid 4 --steps 2 --device cpu";
+// A 3-step run (12 images of a batch of 4) of a small network, in the run directory given by --outdir.
+const std::string kSmall =
+    " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --duration 0.000012 --batch 4 --grid 4 --steps 2 --device cpu";
+
+std::vector<std::string> files_in(const std::string& d) {
+  std::vector<std::string> names;
+  if (DIR* dp = ::opendir(d.c_str())) {
+    while (dirent* e = ::readdir(dp))
+      if (e->d_name[0] != '.') names.push_back(e->d_name);
+    ::closedir(dp);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 }  // namespace
 
@@ -43,7 +65,19 @@ TEST(ImageCli, TrainThenGenerateIsBatchInvariant) {
   const auto r = run("train --data " + data + " --outdir " + run_dir + kSmall);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(exists(run_dir + "/samples.png"));
-  EXPECT_TRUE(exists(run_dir + "/network-snapshot-00000003.safetensors"));
+  for (const char* f : {"network-snapshot-000000.safetensors", "training-state-000000.safetensors", "stats.jsonl",
+                        "log.txt", "training_options.json"})
+    EXPECT_TRUE(exists(run_dir + "/" + f)) << f;
+  // stats.jsonl: one object per tick with the official statistic names.
+  const auto stats = slurp(run_dir + "/stats.jsonl");
+  ASSERT_GE(lines(stats), 1);
+  const auto first = nlohmann::json::parse(stats.substr(0, stats.find('\n')));
+  for (const char* k : {"Loss/loss", "Progress/tick", "Progress/kimg", "Timing/total_sec", "Timing/sec_per_kimg",
+                        "Resources/cpu_mem_gb"})
+    EXPECT_TRUE(first.contains(k)) << k;
+  EXPECT_GT(first["Loss/loss"]["num"].get<double>(), 0);
+  EXPECT_NE(slurp(run_dir + "/log.txt").find("tick 0"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(slurp(run_dir + "/training_options.json"))["batch_size"], 4);
   EXPECT_NE(r.out.find("sample grid: " + run_dir + "/samples.png"), std::string::npos) << r.out;
   for (const char* batch : {"1", "3"}) {
     const auto g = run("generate --network " + run_dir + " --outdir " + dir() + "/gen" + batch +
@@ -69,4 +103,91 @@ TEST(ImageCli, BadInputsAreOneLineErrors) {
   EXPECT_FALSE(exists(dir() + "/gen_bad"));
   r = run("train --aug_dim -3 --outdir " + run_dir);
   expect_one_line_error(r, "--aug_dim");
+  // A snapshot or state of another architecture.
+  const std::string other = dir() + "/other";
+  std::string small4 = kSmall;
+  small4.replace(small4.find("--cbase 8"), 9, "--cbase 4");
+  ASSERT_EQ(run("train --data " + make_idx_dir() + " --outdir " + other + small4).status, 0);
+  r = run("train --data " + make_idx_dir() + " --outdir " + run_dir + kSmall + " --transfer " + other +
+          "/network-snapshot-000000.safetensors");
+  expect_one_line_error(r, "[--transfer]");
+  r = run("train --data " + make_idx_dir() + " --outdir " + run_dir + kSmall + " --resume " + other +
+          "/training-state-000000.safetensors");
+  expect_one_line_error(r, "another model configuration");
+  EXPECT_FALSE(exists(run_dir));
+  r = run("train --data " + make_idx_dir() + " --outdir " + run_dir + kSmall + " --batch-gpu 3");
+  expect_one_line_error(r, "[--batch-gpu]");
+}
+
+TEST(ImageCli, RunDirectoriesAreNumberedAsTheOfficialOnes) {
+  const std::string data = make_idx_dir(), out = dir() + "/numbered";
+  const std::string small = " --cbase 8 --cres 1,2 --nblock 1 --duration 0.000004 --batch 4 --grid 1 --steps 2 --device cpu";
+  ASSERT_EQ(run("train --data " + data + " --outdir " + out + small).status, 0);
+  const auto r = run("train --data " + data + " --outdir " + out + " --desc again --cond 1" + small);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(files_in(out), (std::vector<std::string>{"00000-idx-uncond-ddpmpp-edm-gpus1-batch4-fp32",
+                                                     "00001-idx-cond-ddpmpp-edm-gpus1-batch4-fp32-again"}));
+  // --dry-run prints the options and creates nothing.
+  const auto d = run("train --data " + data + " --outdir " + dir() + "/dry -n" + small);
+  ASSERT_EQ(d.status, 0) << d.err;
+  EXPECT_NE(d.out.find("\"batch_size\": 4"), std::string::npos) << d.out;
+  EXPECT_FALSE(exists(dir() + "/dry"));
+}
+
+// N steps straight equal N/2 steps, stop, resume, N/2 steps: the final snapshots are the same bytes
+// (with x-flips and two accumulation rounds per step, so the data sampler and rounds are covered).
+TEST(ImageCli, ResumeContinuesBitIdentically) {
+  const std::string data = make_idx_dir();
+  const std::string opts = " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --batch 4 --batch-gpu 2 --xflip 1 --grid 1 "
+                           "--steps 2 --tick 0.008 --device cpu --seed 5";
+  const std::string straight = dir() + "/straight", half = dir() + "/half", resumed = dir() + "/resumed";
+  ASSERT_EQ(run("train --data " + data + " --outdir " + straight + " --duration 0.000032" + opts).status, 0);
+  ASSERT_EQ(run("train --data " + data + " --outdir " + half + " --duration 0.000016" + opts).status, 0);
+  const auto r = run("train --data " + data + " --outdir " + resumed + " --duration 0.000032 --resume " + half +
+                     "/training-state-000000.safetensors" + opts);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto a = slurp(straight + "/network-snapshot-000000.safetensors");
+  const auto b = slurp(resumed + "/network-snapshot-000000.safetensors");
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == b) << "resumed run differs from the straight run";
+  EXPECT_FALSE(a == slurp(half + "/network-snapshot-000000.safetensors")) << "the second half must train";
+  EXPECT_TRUE(slurp(straight + "/training-state-000000.safetensors") == slurp(resumed + "/training-state-000000.safetensors"))
+      << "the final training states differ";
+}
+
+// SIGINT stops after the current step, writes a complete training state, leaves no temporary file,
+// exits non-zero; the state resumes.
+TEST(ImageCli, InterruptLeavesAResumableState) {
+  const std::string data = make_idx_dir(), run_dir = dir() + "/interrupted";
+  const std::string opts = " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --batch 4 --grid 1 --steps 2 --tick 0.004 --device cpu";
+  const std::string cmd = "exec " + std::string(PFGM_BINARY) + " train --threads 1 --data " + data + " --outdir " +
+                          run_dir + " --duration 1" + opts + " > " + dir() + "/int.out 2> " + dir() + "/int.err";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait for a few ticks, then interrupt.
+  for (int i = 0; i < 600 && lines(slurp(run_dir + "/stats.jsonl")) < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "status " << status;
+  const auto err = slurp(dir() + "/int.err");
+  EXPECT_NE(err.find("interrupted"), std::string::npos) << err;
+  std::string state;
+  for (const auto& f : files_in(run_dir)) {
+    EXPECT_EQ(f.find(".tmp"), std::string::npos) << "left behind: " << f;
+    if (f.rfind("training-state-", 0) == 0) state = run_dir + "/" + f;
+  }
+  ASSERT_FALSE(state.empty());
+  const auto meta = nlohmann::json::parse(pfgm::io::read_safetensors(state).metadata.at("training_state"));
+  const int64_t nimg = meta.at("nimg").get<int64_t>();
+  ASSERT_GT(nimg, 0);
+  const auto r = run("train --data " + data + " --outdir " + dir() + "/continued --resume " + state + " --duration " +
+                     std::to_string((nimg + 8) / 1e6) + opts);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("(" + std::to_string(nimg / 4 + 2) + " steps)"), std::string::npos) << r.out;
 }

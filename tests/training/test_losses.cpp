@@ -21,13 +21,13 @@ TEST(PFGMPPLoss, IsTheEDMWeightedErrorAndTheInputWeightOnlyLowersFarSamples) {
   training::PFGMPPLoss plain;
   plain.kernel.D = 1;
   auto g1 = core::make_generator(5), g2 = core::make_generator(5), g3 = core::make_generator(5);
-  const auto l0 = plain(net, y, g1);
+  const auto l0 = plain(net, y, g1).sum(1);
   auto far = plain;
   far.kappa = 1e6;  // the ball holds every input: no change
-  EXPECT_TRUE(torch::allclose(far(net, y, g2), l0, 1e-6, 0));
+  EXPECT_TRUE(torch::allclose(far(net, y, g2).sum(1), l0, 1e-6, 0));
   auto near = plain;
   near.kappa = 1;
-  const auto l1 = near(net, y, g3);
+  const auto l1 = near(net, y, g3).sum(1);
   EXPECT_TRUE((l1 <= l0 * (1 + 1e-6)).all().item<bool>());
   EXPECT_TRUE((l1 < l0 * 0.5).any().item<bool>());   // D = 1 puts some inputs far outside
   EXPECT_TRUE((l1 == l0).any().item<bool>());        // and many inside

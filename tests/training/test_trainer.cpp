@@ -32,15 +32,15 @@ training::LossFn loss_for(const networks::ModelConfig& c, const torch::Tensor& d
   if (c.precond == networks::Precond::PFGM) {
     training::PFGMLoss l;
     l.perturbation.M = 100;
-    return [=](networks::Model& m, at::Generator& g) {
-      const auto Y = data.index_select(0, at::randint(n, {64}, g, torch::kInt64));
-      return l(m, Y.narrow(0, 0, 16), Y, g);
+    return [=](networks::Model& m, training::Batch& b, int64_t count) {
+      const auto Y = data.index_select(0, b.indices(4 * count));
+      return l(m, Y.narrow(0, 0, count), Y, b.gen);
     };
   }
   training::PFGMPPLoss l;
   l.kernel.D = c.D;
-  return [=](networks::Model& m, at::Generator& g) {
-    return l(m, data.index_select(0, at::randint(n, {32}, g, torch::kInt64)), g);
+  return [=](networks::Model& m, training::Batch& b, int64_t count) {
+    return l(m, data.index_select(0, b.indices(count)), b.gen);
   };
 }
 
@@ -63,18 +63,20 @@ TEST_P(Resume, ContinuesBitIdentically) {
   auto gen = core::make_generator(1);
   const auto data = at::randn({500, 2}, gen, torch::kFloat64).to(torch::kFloat32);
   training::TrainOptions o;
-  o.iters = 12;
   o.batch = 32;
-  o.lr_rampup = 5;
+  o.batch_gpu = 16;  // two rounds of accumulated gradients
+  o.total_nimg = 12 * o.batch;
+  o.lr_rampup_nimg = 5 * o.batch;
+  o.tick_nimg = 4 * o.batch;
+  o.dataset_size = data.size(0);
   o.seed = 3;
-  o.log_every = 4;
 
   auto straight_net = fresh(c);
   training::Trainer straight(straight_net, o, loss_for(c, data));
   straight.run();
 
   auto o_half = o;
-  o_half.iters = 6;
+  o_half.total_nimg = 6 * o.batch;
   auto first_net = fresh(c);
   training::Trainer first(first_net, o_half, loss_for(c, data));
   first.run();
@@ -107,8 +109,9 @@ TEST(Resume, RejectsAStateOfAnotherModel) {
   const auto data = at::randn({100, 2}, gen, torch::kFloat64).to(torch::kFloat32);
   const auto c = tiny_config(networks::Precond::EDM, 4);
   training::TrainOptions o;
-  o.iters = 2;
+  o.total_nimg = 16;
   o.batch = 8;
+  o.dataset_size = data.size(0);
   training::Trainer t(fresh(c), o, loss_for(c, data));
   t.run();
   const auto state = temp("state-other.safetensors");

@@ -12,8 +12,9 @@ struct Preset {
   std::string name;
   std::string description;
   nlohmann::json config;  // a complete ModelConfig JSON
-  // Training defaults for `pfgm train --preset` (data, iters, batch, lr, lr_rampup, ema, steps);
-  // empty for presets that only name a network.
+  // Training defaults for `pfgm train --preset` in train.py's units (data, duration and lr_rampup
+  // in Mimg, batch, lr, ema in Mimg, augment, tick in kimg, steps for the grid); those not given
+  // are train.py's. Empty for presets that only name a network (original PFGM).
   nlohmann::json training = nlohmann::json::object();
 };
 

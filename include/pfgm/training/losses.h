@@ -1,5 +1,5 @@
 #pragma once
-// Training objectives, per sample:
+// Training objectives, per element (their sum over a sample is the paper's loss):
 // PFGM++ (Xu et al. 2023, Eq. (8)) with EDM's σ distribution, weighting and preconditioning:
 //   λ(σ)·‖D(y + n; σ) − y‖², n ~ p_r(·|0) with r = σ√D (D = ∞: n ~ N(0, σ²I));
 // PFGM (Xu et al. 2022, Eq. (9)): ½‖v(x̃, z̃) − √N·Ê/(‖Ê‖ + γ)‖² over N+1 coordinates.
@@ -21,8 +21,15 @@ struct PFGMPPLoss {
   // minimiser D(x; σ) = E[y | x] is unchanged; it keeps the loss variance finite for D ≤ 2, where
   // E[R²] = ∞ (BetaPrime(N/2, D/2) has no mean) and rare far inputs otherwise dominate the loss.
   double kappa = 0;
-  // y [B, ...] on the model's device; returns the per-sample loss [B] (sum over coordinates).
-  torch::Tensor operator()(networks::Model& net, const torch::Tensor& y, at::Generator& gen) const;
+  // The network's training input: σ ~ p(σ) and x = y + n, n ~ p_r(·|0) (σ: [B] float32 on y's device).
+  struct Perturbed {
+    torch::Tensor x, sigma;
+  };
+  Perturbed perturb(const torch::Tensor& y, at::Generator& gen) const;
+  // y [B, ...] on the model's device, optional one-hot labels and augment labels [B, 9]; returns
+  // the loss per element [B, ...] (EDMLoss's shape).
+  torch::Tensor operator()(networks::Model& net, const torch::Tensor& y, at::Generator& gen,
+                           const torch::Tensor& labels = {}, const torch::Tensor& augment_labels = {}) const;
 };
 
 struct PFGMLoss {

@@ -1,7 +1,9 @@
 #pragma once
-// The one training loop (EDM training_loop.py semantics, spec 5.3–5.4): Adam with a linear lr
-// ramp-up, NaN/Inf gradient repair, EMA with half-life and ramp-up ratio, JSON-lines log, network
-// snapshots and resumable training states written atomically.
+// The one training loop (EDM training_loop.py semantics, spec 5.2–5.7): total batch split into
+// rounds of batch_gpu with gradient accumulation, Adam with a linear lr ramp-up, NaN/Inf gradient
+// repair, EMA with half-life and ramp-up ratio, progress in images (kimg) and ticks, stats.jsonl,
+// network snapshots and training states written atomically. A training state holds everything a
+// run needs to continue bit-identically: net, EMA, Adam moments, counters, RNG and data sampler.
 #include <functional>
 #include <memory>
 #include <string>
@@ -9,31 +11,49 @@
 
 #include <torch/types.h>
 
+#include "pfgm/data/infinite_sampler.h"
 #include "pfgm/networks/denoiser.h"
 
 namespace pfgm::training {
 
 struct TrainOptions {
-  int64_t iters = 4000;           // optimizer steps (--iters)
-  int64_t batch = 512;            // samples per step (--batch)
-  double lr = 1e-3;               // Adam learning rate (--lr)
-  int64_t lr_rampup = 200;        // steps of linear lr ramp-up (official: 10 Mimg)
-  double ema_halflife = 5e4;      // EMA half-life in samples (official --ema, in Mimg)
-  double ema_rampup_ratio = 0.05; // half-life ≤ ratio × samples seen so far
-  int64_t log_every = 100;        // steps between log lines
-  int64_t snapshot_every = 0;     // steps between snapshots/states (0: only at the end)
-  uint64_t seed = 0;              // training randomness (batches, σ, perturbations)
-  std::string outdir;             // where log.jsonl, snapshots and states go ("" = nowhere)
+  int64_t total_nimg = 2'048'000;  // training length in images (official --duration, in Mimg)
+  int64_t batch = 512;             // images per optimizer step (--batch)
+  int64_t batch_gpu = 0;           // images per forward/backward round, 0 = batch (--batch-gpu)
+  double lr = 1e-3;                // Adam learning rate (--lr)
+  int64_t lr_rampup_nimg = 0;      // images of linear lr ramp-up (official 10 Mimg)
+  double ema_halflife_nimg = 5e5;  // EMA half-life in images (official --ema, in Mimg)
+  double ema_rampup_ratio = 0.05;  // half-life ≤ ratio × images seen so far (0: off)
+  double loss_scaling = 1;         // --ls: the loss is multiplied before backward, gradients divided after
+  int64_t tick_nimg = 50'000;      // images per tick (--tick, in kimg): status line and stats.jsonl
+  int64_t snap_ticks = 50;         // network snapshot every this many ticks, and at the end (0: end only)
+  int64_t dump_ticks = 50;         // training state every this many ticks, and at the end (0: end only)
+  int64_t dataset_size = 0;        // items the data sampler walks over (with x-flip: 2 × images)
+  uint64_t seed = 0;               // training randomness: data order, σ, perturbations, dropout
+  std::string outdir;              // stats.jsonl, snapshots and states go here ("" = nowhere)
 };
 
-// One step's per-sample loss [B] for the current model; draws all its randomness from `gen`.
-using LossFn = std::function<torch::Tensor(networks::Model& net, at::Generator& gen)>;
+// The draws a loss may take for one round: indices of `count` data items and the generator.
+struct Batch {
+  data::InfiniteSampler& sampler;
+  at::Generator& gen;
+  torch::Tensor indices(int64_t count) { return sampler.next(count, gen); }
+};
+
+// One round's loss for `batch` items: unreduced, dim 0 = item (e.g. [B, C, H, W] as EDMLoss).
+using LossFn = std::function<torch::Tensor(networks::Model& net, Batch& batch, int64_t count)>;
 
 struct Progress {
-  int64_t step = 0, total = 0;
-  double loss = 0;        // mean per-sample loss over the last log period
-  double steps_per_s = 0;
+  int64_t step = 0, total_steps = 0;
+  int64_t nimg = 0, total_nimg = 0;
+  int64_t tick = 0;
+  double loss = 0;         // mean loss per element in the current tick
+  double steps_per_s = 0;  // since this run started
   double eta_s = 0;
+  bool tick_end = false;   // this step ended a tick
+  double tick_s = 0;       // duration of the tick that just ended
+  double maintenance_s = 0;
+  double cpu_mem_gb = 0;   // resident memory at the tick's end
 };
 
 class Trainer {
@@ -41,33 +61,39 @@ class Trainer {
   Trainer(std::shared_ptr<networks::Model> net, const TrainOptions& options, LossFn loss);
   ~Trainer();
 
-  // Trains until options.iters steps are done (or `stop()` returns true after a step).
-  void run(const std::function<void(const Progress&)>& on_progress = {},
-           const std::function<bool()>& stop = {});
+  // Trains until total_nimg images are done, or `stop()` returns true after a step; calls
+  // `on_progress` after every step.
+  void run(const std::function<void(const Progress&)>& on_progress = {}, const std::function<bool()>& stop = {});
 
-  // A training state holds net, EMA, Adam moments, step counters and the RNG state.
   void save_state(const std::string& path) const;
   void load_state(const std::string& path);
 
   int64_t step() const { return step_; }
+  int64_t nimg() const { return nimg_; }
+  int64_t total_steps() const;
   networks::Model& ema() { return *ema_; }
-  std::shared_ptr<networks::Model> ema_ptr() { return ema_; }
   networks::Model& net() { return *net_; }
-  const std::vector<std::pair<int64_t, double>>& loss_history() const { return loss_history_; }
+  const std::string& last_snapshot() const { return last_snapshot_; }
+  const std::string& last_state() const { return last_state_; }
+  const std::vector<std::pair<int64_t, double>>& loss_history() const { return loss_history_; }  // (step, loss)
+
+  // Writes a network snapshot and a training state now (e.g. when interrupted).
+  void checkpoint();
 
  private:
   struct State;
   void train_step();
   void update_ema();
-  std::string snapshot_name(const char* kind) const;
+  void end_tick(int64_t tick, double total_s, double tick_s, double maintenance_s);
+  std::string file_name(const char* kind) const;
 
   std::shared_ptr<networks::Model> net_, ema_;
   TrainOptions options_;
   LossFn loss_;
   std::unique_ptr<State> state_;
-  int64_t step_ = 0;
-  double loss_sum_ = 0;
-  int64_t loss_count_ = 0;
+  int64_t step_ = 0, nimg_ = 0, tick_ = 0, tick_start_nimg_ = 0;
+  double loss_n_ = 0, loss_sum_ = 0, loss_sum2_ = 0;  // moments of the tick's loss elements (float64)
+  std::string last_snapshot_, last_state_;
   std::vector<std::pair<int64_t, double>> loss_history_;
 };
 
