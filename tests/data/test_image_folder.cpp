@@ -2,6 +2,8 @@
 // dataset.json labels; every rule dataset_tool.py checks refused with a message naming the file.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <torch/torch.h>
 
 #include "data/dataset_fixtures.h"

@@ -13,7 +13,7 @@ using namespace pfgm::data;
 
 TEST(ImageTransform, ResizeKeepsConstants) {
   for (int v : {0, 1, 128, 254, 255})
-    for (auto [w, h] : {std::pair{8, 8}, {5, 13}, {40, 24}}) {
+    for (auto [w, h] : std::vector<std::pair<int, int>>{{8, 8}, {5, 13}, {40, 24}}) {
       const auto out = resize_lanczos(torch::full({3, 17, 23}, v, torch::kUInt8), w, h);
       ASSERT_EQ(out.sizes(), (std::vector<int64_t>{3, h, w}));
       EXPECT_EQ(out.min().item<int>(), v) << v << " " << w << "x" << h;
