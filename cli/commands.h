@@ -10,5 +10,6 @@ void add_info_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
+void add_dataset_command(CLI::App& app);
 
 }  // namespace pfgm::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   pfgm::cli::add_bench_command(app);
   pfgm::cli::add_train_command(app);
   pfgm::cli::add_generate_command(app);
+  pfgm::cli::add_dataset_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

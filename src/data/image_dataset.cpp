@@ -2,10 +2,16 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <numeric>
+#include <random>
+
 #include <torch/torch.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/data/cifar10.h"
 #include "pfgm/data/idx.h"
+#include "pfgm/data/image_folder.h"
 
 namespace pfgm::data {
 
@@ -43,6 +49,71 @@ ImageDataset load_idx_dataset(const std::string& dir, bool train, int64_t pad_to
   d.label_dim = d.labels.max().item<int64_t>() + 1;
   d.source = dir;
   return d;
+}
+
+std::vector<int64_t> choose_subset(int64_t n, int64_t max_size, uint64_t seed) {
+  std::vector<int64_t> idx(static_cast<size_t>(n));
+  std::iota(idx.begin(), idx.end(), 0);
+  if (max_size < 0 || max_size >= n) return idx;
+  std::mt19937_64 rng(seed);
+  for (int64_t i = n - 1; i > 0; --i) std::swap(idx[i], idx[rng() % static_cast<uint64_t>(i + 1)]);  // Fisher–Yates
+  idx.resize(static_cast<size_t>(max_size));
+  std::sort(idx.begin(), idx.end());
+  return idx;
+}
+
+namespace {
+bool is_dir(const std::string& p) {
+  struct stat s;
+  return ::stat(p.c_str(), &s) == 0 && S_ISDIR(s.st_mode);
+}
+
+bool is_file(const std::string& p) {
+  struct stat s;
+  return ::stat(p.c_str(), &s) == 0 && S_ISREG(s.st_mode);
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+bool has_idx_files(const std::string& dir) {
+  for (const char* stem : {"train-images-idx3-ubyte", "t10k-images-idx3-ubyte"})
+    for (const char* ext : {"", ".gz"})
+      if (is_file(dir + "/" + stem + ext)) return true;
+  return false;
+}
+
+// Applies max_size to a dataset loaded whole.
+ImageDataset subset(ImageDataset d, const ImageDatasetOptions& o) {
+  const auto keep = choose_subset(d.images.size(0), o.max_size, o.seed);
+  if (static_cast<int64_t>(keep.size()) == d.images.size(0)) return d;
+  const auto index = torch::tensor(keep, torch::kInt64);
+  d.images = d.images.index_select(0, index);
+  if (d.labels.defined()) d.labels = d.labels.index_select(0, index);
+  return d;
+}
+}  // namespace
+
+DatasetFormat detect_dataset_format(const std::string& path) {
+  if (path == "fashion-mnist") return DatasetFormat::FashionMnist;
+  if (is_file(path) && ends_with(path, ".zip")) return DatasetFormat::ImageFolder;
+  if (is_file(path) && (ends_with(path, ".tar.gz") || ends_with(path, ".tgz"))) return DatasetFormat::Cifar10;
+  if (is_dir(path) && has_idx_files(path)) return DatasetFormat::Idx;
+  if (is_dir(path) && is_cifar10_folder(path)) return DatasetFormat::Cifar10;
+  if (is_dir(path)) return DatasetFormat::ImageFolder;
+  throw Error("[data] " + path + (is_file(path) ? ": not a dataset pfgm reads" : ": no such file or folder") +
+              "; expected fashion-mnist, a folder of MNIST idx files, cifar-10-binary.tar.gz or a folder of its "
+              "data_batch_*.bin, or a .zip or folder of PNG images (EDM's dataset_tool.py format)");
+}
+
+ImageDataset load_image_dataset(const std::string& path, const ImageDatasetOptions& o) {
+  switch (detect_dataset_format(path)) {
+    case DatasetFormat::FashionMnist: return subset(load_idx_dataset(fashion_mnist_dir(), o.train, o.pad_to), o);
+    case DatasetFormat::Idx: return subset(load_idx_dataset(path, o.train, o.pad_to), o);
+    case DatasetFormat::Cifar10: return subset(load_cifar10(path, o.train), o);
+    default: return load_image_folder(path, o);
+  }
 }
 
 torch::Tensor to_model_range(const torch::Tensor& images) { return images.to(torch::kFloat32) / 127.5 - 1; }
