@@ -13,6 +13,7 @@
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
 #include "pfgm/io/checkpoint.h"
+#include "pfgm/io/npy.h"
 #include "pfgm/io/png.h"
 #include "pfgm/samplers/sampler.h"
 
@@ -23,7 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct GenerateArgs {
-  std::string network, outdir, seeds = "0-63", device = "auto", solver = "heun", grid;
+  std::string network, outdir, seeds = "0-63", device = "auto", solver = "heun", grid, npz;
   bool subdirs = false;
   int64_t class_idx = -1, batch = 64;
   int steps = 18;
@@ -95,6 +96,7 @@ void run_generate(const GenerateArgs& a) {
   }
   const std::string grid = a.grid.empty() ? (fs::path(a.outdir) / "grid.png").string() : a.grid;
   io::write_png(grid, io::image_grid(images.narrow(0, 0, std::min<int64_t>(images.size(0), 256))));
+  if (!a.npz.empty()) io::write_npz(a.npz, {{"x", images.permute({0, 2, 3, 1})}});  // uint8 NHWC, seed order
   std::printf("%zu images from %s (NFE %lld) in %s; grid %s\n", seeds.size(), file.c_str(), (long long)samples.nfe,
               a.outdir.c_str(), grid.c_str());
 }
@@ -120,6 +122,7 @@ void add_generate_command(CLI::App& app) {
   c->add_option("--S_noise", a->S_noise, "churn noise inflation")->capture_default_str();
   c->add_option("--solver", a->solver, "heun | euler | rk45")->capture_default_str();
   c->add_option("--grid", a->grid, "grid PNG path (default <outdir>/grid.png)");
+  c->add_option("--npz", a->npz, "also write every image to one .npz (key x, uint8 NHWC, in seed order)");
   c->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
   c->add_option("--threads", a->threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   c->callback([a] { run_generate(*a); });

@@ -109,10 +109,6 @@ class RunLog {
   std::FILE* file_ = nullptr;
 };
 
-data::ImageDataset load_dataset(const std::string& path, int64_t pad_to) {
-  return data::load_idx_dataset(path == "fashion-mnist" ? data::fashion_mnist_dir() : path, true, pad_to);
-}
-
 std::string dataset_name(const std::string& path) {
   if (path == "fashion-mnist") return path;
   auto p = fs::path(path);
@@ -151,7 +147,10 @@ void run_train(TrainArgs a) {
   // Data (spec 6.2): images decoded once into memory; the network takes their size and labels.
   const std::string data = a.data.empty() ? tp.value("data", std::string()) : a.data;
   PFGM_CHECK(!data.empty(), "[--data] required for --preset ", preset_name, " (a dataset zip, folder or idx folder)");
-  const auto dataset = load_dataset(data, config_json.value("img_resolution", int64_t{32}));
+  data::ImageDatasetOptions dopt;
+  dopt.use_labels = a.cond;
+  dopt.pad_to = config_json.value("img_resolution", int64_t{32});
+  const auto dataset = data::load_image_dataset(data, dopt);
   const auto& images = dataset.images;
   PFGM_CHECK(images.size(2) == images.size(3), "[--data] ", data, ": images are ", images.size(2), "x", images.size(3),
              ", expected square");

@@ -11,9 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pfgm/io/npy.h"
+#include "pfgm/io/png.h"
 #include "pfgm/io/safetensors.h"
 
 #include "cli/cli_runner.h"
+#include "data/dataset_fixtures.h"
 
 using namespace cli_test;
 
@@ -81,9 +84,17 @@ TEST(ImageCli, TrainThenGenerateIsBatchInvariant) {
   EXPECT_NE(r.out.find("sample grid: " + run_dir + "/samples.png"), std::string::npos) << r.out;
   for (const char* batch : {"1", "3"}) {
     const auto g = run("generate --network " + run_dir + " --outdir " + dir() + "/gen" + batch +
-                       " --seeds 0-3 --steps 3 --device cpu --batch " + batch);
+                       " --seeds 0-3 --steps 3 --device cpu --batch " + batch + " --npz " + dir() + "/gen" + batch + ".npz");
     ASSERT_EQ(g.status, 0) << g.err;
   }
+  // The npz holds the same images as the PNGs: uint8 NHWC under key x.
+  const auto npz = pfgm::io::read_npz(dir() + "/gen3.npz");
+  ASSERT_EQ(npz.size(), 1u);
+  EXPECT_EQ(npz[0].first, "x");
+  EXPECT_EQ(npz[0].second.sizes(), (std::vector<int64_t>{4, 32, 32, 1}));
+  EXPECT_TRUE(torch::equal(npz[0].second[3].permute({2, 0, 1}),
+                           pfgm::io::decode_png(slurp(dir() + "/gen3/000003.png"), "000003.png")));
+  EXPECT_EQ(slurp(dir() + "/gen1.npz").size(), slurp(dir() + "/gen3.npz").size());
   for (const char* f : {"000000.png", "000003.png", "grid.png"}) {
     const auto a = slurp(dir() + "/gen1/" + f), b = slurp(dir() + "/gen3/" + f);
     EXPECT_FALSE(a.empty()) << f;
@@ -190,4 +201,35 @@ TEST(ImageCli, InterruptLeavesAResumableState) {
                      std::to_string((nimg + 8) / 1e6) + opts);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("(" + std::to_string(nimg / 4 + 2) + " steps)"), std::string::npos) << r.out;
+}
+
+// Bad EDM datasets given to `pfgm train --data`: one line naming the file or flag, no run directory.
+TEST(ImageCli, BadDatasetsAreOneLineErrors) {
+  const std::string d = fixtures::fresh_dir("train_bad_data"), run_dir = dir() + "/run_bad_data";
+  std::vector<std::pair<std::string, std::string>> good;
+  for (int i = 0; i < 4; ++i) good.push_back({"00000/img0000000" + std::to_string(i) + ".png", fixtures::png(i, 1, 16, 16)});
+  auto with = [&](std::pair<std::string, std::string> extra) {
+    auto m = good;
+    m.push_back(std::move(extra));
+    return m;
+  };
+  const std::string small = " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --duration 0.000004 --batch 4 --grid 1 --steps 2 --device cpu";
+  fixtures::write_zip(d + "/non_image.zip", with({"00000/readme.txt", "not an image"}));
+  auto r = run("train --data " + d + "/non_image.zip --outdir " + run_dir + small);
+  expect_one_line_error(r, "readme.txt");
+  fixtures::write_zip(d + "/mixed.zip", with({"00000/img00000009.png", fixtures::png(9, 1, 32, 32)}));
+  r = run("train --data " + d + "/mixed.zip --outdir " + run_dir + small);
+  expect_one_line_error(r, "img00000009.png");
+  std::string cut = fixtures::png(7, 1, 16, 16);
+  fixtures::write_zip(d + "/truncated.zip", with({"00000/img00000007.png", cut.substr(0, cut.size() / 2)}));
+  r = run("train --data " + d + "/truncated.zip --outdir " + run_dir + small);
+  expect_one_line_error(r, "img00000007.png");
+  fixtures::write_zip(d + "/unlabelled.zip", good);
+  r = run("train --data " + d + "/unlabelled.zip --cond 1 --outdir " + run_dir + small);
+  expect_one_line_error(r, "--cond");
+  EXPECT_FALSE(exists(run_dir));
+  // The same zip trains unconditionally, at its own resolution (16×16).
+  r = run("train --data " + d + "/unlabelled.zip --outdir " + run_dir + small);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("4 images of 1x16x16"), std::string::npos) << r.out;
 }
