@@ -157,8 +157,10 @@ AugmentDraws draw_augment(int64_t B, int64_t H, int64_t W, const AugmentOptions&
     labels[4] = theta.sin();
   }
 
-  // Anisotropic scaling by s along the axis at angle r and 1/s across it: w ~ N(0, 1), r ~ U(−π, π)
-  // (r used with probability aniso_rotate_prob, else 0).
+  // Anisotropic scaling by s = 2^(w·aniso_std) along the axis (cos r, −sin r) and 1/s across it:
+  // w ~ N(0, 1), r ~ U(−π, π) (r used with probability aniso_rotate_prob, else 0). As in augment.py
+  // the labels (w·cos r, w·sin r) fix the axis and |w| but not the sign of w: (w, r) and (−w, r + π)
+  // share labels and differ in transform.
   if (o.aniso > 0) {
     const auto w = randn({B});
     const auto r0 = (host(rand({B})) * 2 - 1) * kPi;
@@ -222,9 +224,11 @@ torch::Tensor apply_geometric(const torch::Tensor& images, const torch::Tensor& 
   x = depthwise_conv(x, depthwise_filter(Hz_rev, C, 3), {1, 1}, {0, up_pad});
   x = torch::stack({x, torch::zeros_like(x)}, 3).reshape({N, C, -1, x.size(3)}).slice(2, 0, -1);
   x = depthwise_conv(x, depthwise_filter(Hz_rev, C, 2), {1, 1}, {up_pad, 0});
-  // In pixel-centred coordinates the 2× grids relate by x_up = 2·x + δ, δ the filter's phase offset;
-  // augment.py takes δ = −0.5 (sym6's DC group delay gives −0.40: a 0.05-pixel difference at the
-  // original scale, only where G_inv is not a pure translation). Kept as augment.py has it.
+  // In pixel-centred coordinates the 2× grids relate by x_up = 2·x + δ, δ the filter's phase offset
+  // (up- and downsampling shift alike). augment.py takes δ = −0.5; sym6's DC group delay gives
+  // δ = Σk·h_k/Σh_k − 5.5 = −0.40. The difference moves the centre of rotation/scaling by 0.05 px at
+  // the original scale (a centred blob rotated by π lands 0.1 px off per axis, against 4e−5 px with
+  // δ = −0.40); pure translations are unaffected. Kept as augment.py has it.
   G_inv = const_scale2d(N, 2, 2).bmm(G_inv).bmm(const_scale2d(N, 0.5, 0.5));
   G_inv = const_translate2d(N, -0.5, -0.5).bmm(G_inv).bmm(const_translate2d(N, 0.5, 0.5));
 
