@@ -50,7 +50,8 @@ void expect_ks(const torch::Tensor& samples, const std::function<double(double)>
 
 // Pixel-centred coordinates of an H×W image (augment.py's: origin at the image centre, y down).
 std::pair<torch::Tensor, torch::Tensor> coords(int64_t H, int64_t W) {
-  return {torch::arange(W, kF64).sub((W - 1) / 2.0).view({1, W}), torch::arange(H, kF64).sub((H - 1) / 2.0).view({H, 1})};
+  return {torch::arange(W, kF64).sub((W - 1) / 2.0).view({1, W}),   // x
+          torch::arange(H, kF64).sub((H - 1) / 2.0).view({H, 1})};  // y
 }
 
 // A Gaussian blob of standard deviation sigma centred at (mx, my), [H, W] float64.
@@ -292,8 +293,8 @@ TEST(AugmentPipe, AugmentedBlobsMoveAsTheirDrawsSay) {
     const auto A_inv = torch::linalg_inv(A);
     const double fx = d.xflip[i].item<bool>() ? -1 : 1, fy = d.yflip[i].item<bool>() ? -1 : 1;
     const auto mu = A_inv.matmul(torch::tensor({fx * in.mx, fy * in.my}, kF64) - b);
-    const auto cov = A_inv.matmul(torch::tensor({in.cxx, fx * fy * in.cxy, fx * fy * in.cxy, in.cyy}, kF64).view({2, 2}))
-                         .matmul(A_inv.t());
+    const auto cov_in = torch::tensor({in.cxx, fx * fy * in.cxy, fx * fy * in.cxy, in.cyy}, kF64).view({2, 2});
+    const auto cov = A_inv.matmul(cov_in).matmul(A_inv.t());
     const double mux = mu[0].item<double>(), muy = mu[1].item<double>();
     const double reach = 5 * std::sqrt(torch::linalg_eigvalsh(cov).max().item<double>());
     if (std::abs(mux) + reach > W / 2.0 - 2 || std::abs(muy) + reach > H / 2.0 - 2) continue;  // leaves the frame
