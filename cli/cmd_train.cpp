@@ -25,7 +25,9 @@
 #include "pfgm/networks/presets.h"
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/samplers/sampler.h"
+#include "pfgm/training/augment_pipe.h"
 #include "pfgm/training/losses.h"
+#include "pfgm/training/mixed_precision.h"
 #include "pfgm/training/trainer.h"
 
 namespace pfgm::cli {
@@ -42,7 +44,8 @@ const json kOfficialTraining = {{"duration", 200.0}, {"batch", 512},    {"lr", 1
 
 struct TrainArgs {
   std::string preset, data, outdir = "runs", arch, precond = "edm", desc, name, resume, transfer, device = "auto";
-  std::string aug_dim;
+  std::string aug_dim, amp = "fp32";
+  bool channels_last = false;
   int pfgmpp = -1;  // -1: the preset's D
   bool cond = false, xflip = false, fp16 = false, nosubdir = false, dry_run = false, official_clip = false;
   bool bench = true, cache = true;
@@ -162,9 +165,8 @@ void run_train(TrainArgs a) {
 
   // Official override flags.
   const double augment = a.augment >= 0 ? a.augment : tp.value("augment", 0.12);
-  PFGM_CHECK(augment == 0, "[--augment] ", augment, ": the augmentation pipe is not available yet; use --augment 0");
   if (config_json.value("model_type", "") == "SongUNet" || config_json.value("model_type", "") == "DhariwalUNet")
-    config_json["augment_dim"] = augment > 0 ? 9 : 0;
+    config_json["augment_dim"] = augment > 0 ? training::kAugmentDim : 0;
   if (a.cbase) config_json["model_channels"] = a.cbase;
   if (!a.cres.empty()) config_json["channel_mult"] = a.cres;
   if (a.nblock) config_json["num_blocks"] = a.nblock;
@@ -214,6 +216,8 @@ void run_train(TrainArgs a) {
       {"batch_gpu", t.batch_gpu ? t.batch_gpu : t.batch},
       {"loss_scaling", t.loss_scaling},
       {"cudnn_benchmark", a.bench},
+      {"amp", a.amp},
+      {"channels_last", a.channels_last},
       {"kimg_per_tick", t.tick_nimg / 1e3},
       {"snapshot_ticks", t.snap_ticks},
       {"state_dump_ticks", t.dump_ticks},
@@ -228,9 +232,13 @@ void run_train(TrainArgs a) {
     return;
   }
 
+  const auto precision = training::parse_precision(a.amp, "--amp");
+  PFGM_CHECK(precision != training::Precision::FP16 || device.is_cuda(),
+             "[--amp] fp16 autocast needs a CUDA device; use bf16 or fp32 on the CPU");
   torch::manual_seed(a.seed);
   auto net = std::make_shared<networks::Model>(config);
   net->to(device);
+  if (a.channels_last) training::to_channels_last(*net);
   if (!a.transfer.empty()) {
     try {
       io::load_state_dict(*net, io::read_safetensors(a.transfer));
@@ -245,13 +253,24 @@ void run_train(TrainArgs a) {
   l.kernel = {config.D, a.official_clip};
   l.sigma_dist = {config.P_mean, config.P_std};
   l.sigma_data = config.sigma_data;
+  training::AugmentOptions aug;
+  aug.p = augment;
   training::LossFn loss = [=](networks::Model& m, training::Batch& batch, int64_t count) {
     // Items ≥ n are the x-flipped copies (--xflip, spec 6.2).
     const auto idx = batch.indices(count).to(device);
     const auto item = idx.remainder(n);
     auto y = data::to_model_range(data_dev.index_select(0, item));
     if (a.xflip) y = torch::where((idx >= n).view({-1, 1, 1, 1}), y.flip({3}), y);
-    return l(m, y, batch.gen, a.cond ? labels_dev.index_select(0, item) : torch::Tensor());
+    torch::Tensor augment_labels;
+    if (aug.p > 0) {
+      // EDMLoss: the pipe augments the clean images, its labels condition the network (spec 5.5).
+      auto r = training::augment(y, aug, batch.gen);
+      y = r.images;
+      augment_labels = r.labels;
+    }
+    if (a.channels_last) y = y.contiguous(at::MemoryFormat::ChannelsLast);
+    training::AutocastGuard autocast(device.type(), precision);  // the forward pass only
+    return l(m, y, batch.gen, a.cond ? labels_dev.index_select(0, item) : torch::Tensor(), augment_labels);
   };
 
   training::Trainer trainer(net, t, loss);
@@ -344,6 +363,9 @@ void add_train_command(CLI::App& app) {
   c->add_option("--augment", a->augment, "augment probability (0 disables the pipe)")->check(CLI::Range(0.0, 1.0));
   c->add_option("--xflip", a->xflip, "dataset x-flips (doubles the dataset)");
   c->add_option("--fp16", a->fp16, "float16 network on CUDA (use_fp16)");
+  c->add_option("--amp", a->amp, "autocast of the forward pass: fp32 | bf16 | fp16 (fp16: CUDA only)")
+      ->capture_default_str();
+  c->add_option("--channels_last", a->channels_last, "channels-last (NHWC) weights and images");
   c->add_option("--ls", a->ls, "loss scaling (divided out of the gradients)")->check(CLI::PositiveNumber);
   c->add_option("--bench", a->bench, "cuDNN benchmarking");
   c->add_option("--cache", a->cache, "compatibility: the dataset is always decoded once into memory");

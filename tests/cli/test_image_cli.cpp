@@ -146,10 +146,11 @@ TEST(ImageCli, RunDirectoriesAreNumberedAsTheOfficialOnes) {
 }
 
 // N steps straight equal N/2 steps, stop, resume, N/2 steps: the final snapshots are the same bytes
-// (with x-flips and two accumulation rounds per step, so the data sampler and rounds are covered).
+// (with x-flips, the augment pipe and two accumulation rounds per step, so the data sampler, the
+// pipe's draws and the rounds are covered).
 TEST(ImageCli, ResumeContinuesBitIdentically) {
   const std::string data = make_idx_dir();
-  const std::string opts = " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --batch 4 --batch-gpu 2 --xflip 1 --grid 1 "
+  const std::string opts = " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --batch 4 --batch-gpu 2 --xflip 1 --augment 0.5 --grid 1 "
                            "--steps 2 --tick 0.008 --device cpu --seed 5";
   const std::string straight = dir() + "/straight", half = dir() + "/half", resumed = dir() + "/resumed";
   ASSERT_EQ(run("train --data " + data + " --outdir " + straight + " --duration 0.000032" + opts).status, 0);
@@ -232,4 +233,19 @@ TEST(ImageCli, BadDatasetsAreOneLineErrors) {
   r = run("train --data " + d + "/unlabelled.zip --outdir " + run_dir + small);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("4 images of 1x16x16"), std::string::npos) << r.out;
+}
+
+// bf16 autocast and channels-last train on the CPU and give a loadable float32 snapshot that
+// differs from the float32 run's; fp16 autocast on the CPU is a one-line error.
+TEST(ImageCli, MixedPrecisionAndChannelsLast) {
+  const std::string data = make_idx_dir();
+  const auto r = run("train --data " + data + " --outdir " + dir() + "/bf16 --amp bf16 --channels_last 1" + kSmall);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto bf16 = slurp(dir() + "/bf16/network-snapshot-000000.safetensors");
+  ASSERT_EQ(run("train --data " + data + " --outdir " + dir() + "/fp32" + kSmall).status, 0);
+  EXPECT_FALSE(bf16 == slurp(dir() + "/fp32/network-snapshot-000000.safetensors"));
+  const auto g = run("generate --network " + dir() + "/bf16 --outdir " + dir() + "/bf16_gen --seeds 0-1 --steps 2 --device cpu");
+  EXPECT_EQ(g.status, 0) << g.err;
+  expect_one_line_error(run("train --data " + data + " --outdir " + dir() + "/fp16 --amp fp16" + kSmall), "[--amp]");
+  EXPECT_FALSE(exists(dir() + "/fp16"));
 }

@@ -1,0 +1,39 @@
+#pragma once
+// Mixed precision and memory layout for training: autocast of the forward pass to bfloat16 or
+// float16 (backward and the optimizer stay in float32, as torch.autocast is meant to be used), and
+// channels-last (NHWC) weights and images for convolution kernels that prefer them.
+#include <string>
+
+#include <c10/core/DeviceType.h>
+#include <torch/types.h>
+
+namespace torch::nn {
+class Module;
+}
+
+namespace pfgm::training {
+
+enum class Precision { FP32, BF16, FP16 };
+
+// "fp32" | "bf16" | "fp16"; pfgm::Error naming `flag` otherwise.
+Precision parse_precision(const std::string& name, const char* flag);
+
+// While alive, ops on `device` run under autocast to `precision` (FP32: no effect). float16
+// autocast needs CUDA; bfloat16 works on the CPU too.
+class AutocastGuard {
+ public:
+  AutocastGuard(c10::DeviceType device, Precision precision);
+  ~AutocastGuard();
+  AutocastGuard(const AutocastGuard&) = delete;
+  AutocastGuard& operator=(const AutocastGuard&) = delete;
+
+ private:
+  c10::DeviceType device_;
+  bool active_ = false, was_enabled_ = false;
+  at::ScalarType was_dtype_ = at::kFloat;
+};
+
+// Stores every 4-D parameter and buffer of `module` channels-last.
+void to_channels_last(torch::nn::Module& module);
+
+}  // namespace pfgm::training
