@@ -299,7 +299,7 @@ void run_train(TrainArgs a) {
             log.say("tick %-5lld kimg %-9.1f time %-8s sec/tick %-7.1f sec/kimg %-7.2f maintenance %-5.1f cpumem %-5.2f loss %.4f\n",
                     (long long)p.tick, p.nimg / 1e3,
                     format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()).c_str(),
-                    p.tick_s, p.tick_s / std::max(double(t.tick_nimg) / 1e3, 1e-9), p.maintenance_s,
+                    p.tick_s, p.tick_s / std::max(double(p.tick_nimg) / 1e3, 1e-9), p.maintenance_s,
                     p.cpu_mem_gb, p.loss);
         },
         [] { return StopOnSignal::requested(); });

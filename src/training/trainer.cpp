@@ -119,7 +119,7 @@ void Trainer::checkpoint() {
   save_state(last_state_);
 }
 
-void Trainer::end_tick(int64_t tick, double total_s, double tick_s, double maintenance_s) {
+void Trainer::end_tick(int64_t tick, int64_t tick_images, double total_s, double tick_s, double maintenance_s) {
   const double mean = loss_sum_ / std::max(loss_n_, 1.0);
   loss_history_.emplace_back(step_, mean);
   if (!options_.outdir.empty()) {
@@ -132,7 +132,7 @@ void Trainer::end_tick(int64_t tick, double total_s, double tick_s, double maint
         {"Progress/step", scalar_stat(double(step_))},
         {"Timing/total_sec", scalar_stat(total_s)},
         {"Timing/sec_per_tick", scalar_stat(tick_s)},
-        {"Timing/sec_per_kimg", scalar_stat(tick_s / std::max(double(options_.tick_nimg) / 1e3, 1e-9))},
+        {"Timing/sec_per_kimg", scalar_stat(tick_s / std::max(double(tick_images) / 1e3, 1e-9))},
         {"Timing/maintenance_sec", scalar_stat(maintenance_s)},
         {"Resources/cpu_mem_gb", scalar_stat(resident_gb())},
         {"timestamp", static_cast<double>(std::time(nullptr))}};
@@ -171,6 +171,7 @@ void Trainer::run(const std::function<void(const Progress&)>& on_progress, const
       // The tick `ended` is over; counters move on before anything is saved, so a training state
       // written here resumes with the same tick boundaries.
       const int64_t ended = tick_++;
+      p.tick_nimg = nimg_ - tick_start_nimg_;
       tick_start_nimg_ = nimg_;
       p.tick = ended;
       p.tick_end = true;
@@ -189,7 +190,7 @@ void Trainer::run(const std::function<void(const Progress&)>& on_progress, const
           if (!o.outdir.empty()) save_state(last_state_);
         }
       }
-      end_tick(ended, elapsed, p.tick_s, maintenance_s);
+      end_tick(ended, p.tick_nimg, elapsed, p.tick_s, maintenance_s);
       if (on_progress) on_progress(p);
       tick_start = clock::now();
       maintenance_s = std::chrono::duration<double>(tick_start - m0).count();

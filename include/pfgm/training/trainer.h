@@ -52,6 +52,7 @@ struct Progress {
   double eta_s = 0;
   bool tick_end = false;   // this step ended a tick
   double tick_s = 0;       // duration of the tick that just ended
+  int64_t tick_nimg = 0;   // images trained in that tick
   double maintenance_s = 0;
   double cpu_mem_gb = 0;   // resident memory at the tick's end
 };
@@ -84,7 +85,7 @@ class Trainer {
   struct State;
   void train_step();
   void update_ema();
-  void end_tick(int64_t tick, double total_s, double tick_s, double maintenance_s);
+  void end_tick(int64_t tick, int64_t tick_images, double total_s, double tick_s, double maintenance_s);
   std::string file_name(const char* kind) const;
 
   std::shared_ptr<networks::Model> net_, ema_;
