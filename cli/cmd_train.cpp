@@ -155,16 +155,12 @@ void run_train(TrainArgs a) {
   dopt.pad_to = config_json.value("img_resolution", int64_t{32});
   const auto dataset = data::load_image_dataset(data, dopt);
   const auto& images = dataset.images;
-  PFGM_CHECK(images.size(2) == images.size(3), "[--data] ", data, ": images are ", images.size(2), "x", images.size(3),
-             ", expected square");
-  PFGM_CHECK(!a.cond || (dataset.labels.defined() && dataset.label_dim > 0), "[--cond] ", data,
-             " has no labels (dataset.json); --cond needs them");
   config_json["img_resolution"] = images.size(2);
   config_json["img_channels"] = images.size(1);
   config_json["label_dim"] = a.cond ? dataset.label_dim : 0;
 
   // Official override flags.
-  const double augment = a.augment >= 0 ? a.augment : tp.value("augment", 0.12);
+  const double augment = a.augment >= 0 ? a.augment : tp.at("augment").get<double>();
   if (config_json.value("model_type", "") == "SongUNet" || config_json.value("model_type", "") == "DhariwalUNet")
     config_json["augment_dim"] = augment > 0 ? training::kAugmentDim : 0;
   if (a.cbase) config_json["model_channels"] = a.cbase;
@@ -178,25 +174,23 @@ void run_train(TrainArgs a) {
   const auto config = networks::ModelConfig::from_json(config_json);
 
   training::TrainOptions t;
-  const double duration = a.duration > 0 ? a.duration : tp.value("duration", 200.0);
+  const double duration = a.duration > 0 ? a.duration : tp.at("duration").get<double>();
   t.total_nimg = std::max<int64_t>(std::llround(duration * 1e6), 1);
-  t.batch = a.batch ? a.batch : tp.value("batch", int64_t{512});
+  t.batch = a.batch ? a.batch : tp.at("batch").get<int64_t>();
   t.batch_gpu = a.batch_gpu;
-  t.lr = a.lr > 0 ? a.lr : tp.value("lr", 1e-3);
-  t.lr_rampup_nimg = std::llround((a.lr_rampup >= 0 ? a.lr_rampup : tp.value("lr_rampup", 10.0)) * 1e6);
-  t.ema_halflife_nimg = (a.ema > 0 ? a.ema : tp.value("ema", 0.5)) * 1e6;
+  t.lr = a.lr > 0 ? a.lr : tp.at("lr").get<double>();
+  t.lr_rampup_nimg = std::llround((a.lr_rampup >= 0 ? a.lr_rampup : tp.at("lr_rampup").get<double>()) * 1e6);
+  t.ema_halflife_nimg = (a.ema > 0 ? a.ema : tp.at("ema").get<double>()) * 1e6;
   t.ema_rampup_ratio = a.transfer.empty() ? 0.05 : 0;  // --transfer: no EMA ramp-up (spec 5.7)
   t.loss_scaling = a.ls;
-  t.tick_nimg = std::max<int64_t>(std::llround((a.tick > 0 ? a.tick : tp.value("tick", 50.0)) * 1e3), 1);
-  t.snap_ticks = a.snap >= 0 ? a.snap : tp.value("snap", int64_t{50});
-  t.dump_ticks = a.dump >= 0 ? a.dump : tp.value("dump", int64_t{50});
+  t.tick_nimg = std::max<int64_t>(std::llround((a.tick > 0 ? a.tick : tp.at("tick").get<double>()) * 1e3), 1);
+  t.snap_ticks = a.snap >= 0 ? a.snap : tp.at("snap").get<int64_t>();
+  t.dump_ticks = a.dump >= 0 ? a.dump : tp.at("dump").get<int64_t>();
   const int64_t n = images.size(0);
   t.dataset_size = a.xflip ? 2 * n : n;
   t.seed = a.seed;
-  PFGM_CHECK(t.batch_gpu == 0 || t.batch % t.batch_gpu == 0, "[--batch-gpu] ", t.batch_gpu, " does not divide --batch ",
-             t.batch);
   t.outdir = run_directory(a, dataset_name(data), arch_name(config), t.batch, a.fp16);
-  const int64_t grid_steps = a.steps ? a.steps : tp.value("steps", int64_t{18});
+  const int64_t grid_steps = a.steps ? a.steps : tp.at("steps").get<int64_t>();
 
   const json options{
       {"preset", preset_name},

@@ -75,10 +75,12 @@ void Trainer::train_step() {
   for (int64_t round = 0; round < o.batch / o.batch_gpu; ++round) {
     const auto loss = loss_(*net_, batch, o.batch_gpu);
     (loss.sum() * (o.loss_scaling / static_cast<double>(o.batch))).backward();
+    // The tick's loss moments (float64), both read in one transfer.
     const auto l = loss.detach().to(torch::kFloat64);
+    const auto moments = torch::stack({l.sum(), l.square().sum()}).cpu();
     loss_n_ += static_cast<double>(l.numel());
-    loss_sum_ += l.sum().item<double>();
-    loss_sum2_ += l.square().sum().item<double>();
+    loss_sum_ += moments[0].item<double>();
+    loss_sum2_ += moments[1].item<double>();
   }
   // lr ramp-up (spec 5.3) counted with this step's images, so that the first step already moves
   // (the reference's first step has lr = 0).
@@ -111,12 +113,20 @@ std::string Trainer::file_name(const char* kind) const {
   return (std::filesystem::path(options_.outdir) / name).string();
 }
 
-void Trainer::checkpoint() {
-  if (options_.outdir.empty()) return;
+void Trainer::save_snapshot() {
   last_snapshot_ = file_name("network-snapshot");
   io::save_model(last_snapshot_, *ema_, {{"kimg", std::to_string(nimg_ / 1000)}, {"step", std::to_string(step_)}});
+}
+
+void Trainer::save_training_state() {
   last_state_ = file_name("training-state");
   save_state(last_state_);
+}
+
+void Trainer::checkpoint() {
+  if (options_.outdir.empty()) return;
+  save_snapshot();
+  save_training_state();
 }
 
 void Trainer::end_tick(int64_t tick, int64_t tick_images, double total_s, double tick_s, double maintenance_s) {
@@ -179,16 +189,9 @@ void Trainer::run(const std::function<void(const Progress&)>& on_progress, const
       p.maintenance_s = maintenance_s;
       p.cpu_mem_gb = resident_gb();
       const auto m0 = clock::now();
-      if (ended != 0 || done) {
-        if (done || (o.snap_ticks > 0 && ended % o.snap_ticks == 0)) {
-          last_snapshot_ = file_name("network-snapshot");
-          if (!o.outdir.empty())
-            io::save_model(last_snapshot_, *ema_, {{"kimg", std::to_string(nimg_ / 1000)}, {"step", std::to_string(step_)}});
-        }
-        if (done || (o.dump_ticks > 0 && ended % o.dump_ticks == 0)) {
-          last_state_ = file_name("training-state");
-          if (!o.outdir.empty()) save_state(last_state_);
-        }
+      if (!o.outdir.empty() && (ended != 0 || done)) {
+        if (done || (o.snap_ticks > 0 && ended % o.snap_ticks == 0)) save_snapshot();
+        if (done || (o.dump_ticks > 0 && ended % o.dump_ticks == 0)) save_training_state();
       }
       end_tick(ended, p.tick_nimg, elapsed, p.tick_s, maintenance_s);
       if (on_progress) on_progress(p);

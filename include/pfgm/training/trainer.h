@@ -85,6 +85,8 @@ class Trainer {
   struct State;
   void train_step();
   void update_ema();
+  void save_snapshot();        // network-snapshot-<kimg>: the EMA weights and config
+  void save_training_state();  // training-state-<kimg>: everything a resume needs
   void end_tick(int64_t tick, int64_t tick_images, double total_s, double tick_s, double maintenance_s);
   std::string file_name(const char* kind) const;
 
