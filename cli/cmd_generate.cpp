@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "commands.h"
+#include "network_path.h"
 #include "pfgm/core/device.h"
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
@@ -32,20 +33,6 @@ struct GenerateArgs {
   double S_churn = 0, S_min = 0, S_max = INFINITY, S_noise = 1;
   int threads = 0;
 };
-
-// A snapshot file, or the newest network-snapshot-*.safetensors in a run directory.
-std::string find_network(const std::string& path) {
-  PFGM_CHECK(!path.empty(), "[--network] required: a network-snapshot-*.safetensors file or a run directory");
-  if (fs::is_regular_file(path)) return path;
-  PFGM_CHECK(fs::is_directory(path), "[--network] ", path, ": no such file or directory");
-  std::vector<std::string> found;
-  for (const auto& e : fs::directory_iterator(path)) {
-    const auto name = e.path().filename().string();
-    if (name.rfind("network-snapshot-", 0) == 0 && e.path().extension() == ".safetensors") found.push_back(e.path());
-  }
-  PFGM_CHECK(!found.empty(), "[--network] ", path, ": no network-snapshot-*.safetensors in this directory");
-  return *std::max_element(found.begin(), found.end());  // zero-padded step numbers sort by step
-}
 
 void run_generate(const GenerateArgs& a) {
   core::configure_process(a.threads);

@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "run_control.h"
+#include "sample_report.h"
 #include "pfgm/core/device.h"
 #include "pfgm/core/error.h"
 #include "pfgm/data/image_dataset.h"
@@ -40,7 +41,7 @@ namespace {
 // train.py's defaults (spec 5.1); a preset's "training" entries replace them, flags replace both.
 const json kOfficialTraining = {{"duration", 200.0}, {"batch", 512},    {"lr", 1e-3},  {"lr_rampup", 10.0},
                                 {"ema", 0.5},        {"augment", 0.12}, {"tick", 50.0}, {"snap", 50},
-                                {"dump", 50},        {"steps", 18}};
+                                {"dump", 50},        {"steps", 18},     {"fd", 0}};
 
 struct TrainArgs {
   std::string preset, data, outdir = "runs", arch, precond = "edm", desc, name, resume, transfer, device = "auto";
@@ -51,7 +52,8 @@ struct TrainArgs {
   bool bench = true, cache = true;
   int workers = 1;
   double duration = 0, lr = 0, lr_rampup = -1, ema = 0, dropout = -1, augment = -1, ls = 1, tick = 0;
-  int64_t batch = 0, batch_gpu = 0, snap = -1, dump = -1, grid = 64, steps = 0;
+  int64_t batch = 0, batch_gpu = 0, snap = -1, dump = -1, grid = 64, steps = 0, fd = -1;
+  std::string classifier;
   int64_t cbase = 0, nblock = 0;
   std::vector<int64_t> cres;
   uint64_t seed = 0;
@@ -191,6 +193,12 @@ void run_train(TrainArgs a) {
   t.seed = a.seed;
   t.outdir = run_directory(a, dataset_name(data), arch_name(config), t.batch, a.fp16);
   const int64_t grid_steps = a.steps ? a.steps : tp.at("steps").get<int64_t>();
+  const int64_t fd_count = a.fd >= 0 ? a.fd : tp.at("fd").get<int64_t>();
+  const std::string classifier =
+      !a.classifier.empty() ? a.classifier
+                            : (fs::path(a.nosubdir ? t.outdir : a.outdir) / ("classifier-" + dataset_name(data) + ".safetensors")).string();
+  PFGM_CHECK(fd_count == 0 || dataset.labels.defined() || fs::exists(classifier), "[--fd] ", data,
+             " has no labels to train the quality report's classifier on; give --classifier FILE or --fd 0");
 
   const json options{
       {"preset", preset_name},
@@ -306,25 +314,51 @@ void run_train(TrainArgs a) {
                 trainer.last_state());
   }
 
-  // A grid of samples from the EMA network.
+  // Samples from the EMA network: the grid, and with --fd the images the quality report judges
+  // (seeds 0, 1, …: the grid's images are the first of them, whatever their number).
   const auto t1 = std::chrono::steady_clock::now();
   samplers::SamplerOptions s;
   s.schedule = {static_cast<int>(grid_steps), config.sigma_min, config.sigma_max, 7};
   s.batch = 64;
-  std::vector<int64_t> seeds(a.grid);
-  for (int64_t i = 0; i < a.grid; ++i) seeds[i] = i;
-  if (a.cond) s.class_labels = torch::one_hot(torch::arange(a.grid) % dataset.label_dim, dataset.label_dim).to(torch::kFloat32);
+  const int64_t count = std::max(a.grid, fd_count);
+  std::vector<int64_t> seeds(count);
+  for (int64_t i = 0; i < count; ++i) seeds[i] = i;
+  if (a.cond) s.class_labels = torch::one_hot(torch::arange(count) % dataset.label_dim, dataset.label_dim).to(torch::kFloat32);
   auto& ema = trainer.ema();
   ema.eval();
   const auto shape = std::vector<int64_t>(images.sizes().begin() + 1, images.sizes().end());
   const auto samples = samplers::generate(ema, seeds, shape, s);
+  const auto pixels = io::to_uint8(samples.x);
   const std::string grid = (fs::path(t.outdir) / "samples.png").string();
-  io::write_png(grid, io::image_grid(io::to_uint8(samples.x)));
+  io::write_png(grid, io::image_grid(pixels.narrow(0, 0, a.grid)));
   const double sample_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   log.say("trained %.1f kimg (%lld steps) in %s; %lld samples (NFE %lld) in %.1f s\nsnapshot: %s\nrun directory: %s\n"
           "sample grid: %s\n",
-          trainer.nimg() / 1e3, (long long)trainer.step(), format_duration(train_s).c_str(), (long long)a.grid,
+          trainer.nimg() / 1e3, (long long)trainer.step(), format_duration(train_s).c_str(), (long long)count,
           (long long)samples.nfe, sample_s, trainer.last_snapshot().c_str(), t.outdir.c_str(), grid.c_str());
+  if (fd_count > 0) {
+    SampleReportOptions r;
+    r.data = data;
+    r.classifier = classifier;
+    r.reference = (fs::path(t.outdir) / "fd-reference.npz").string();
+    r.device = device;
+    r.count = fd_count;
+    const auto report = sample_report(dataset, pixels.narrow(0, 0, fd_count), r, [&](const std::string& line) {
+      log.say("%s", line.c_str());
+    });
+    const auto& q = report.quality;
+    if (report.classifier_accuracy >= 0)
+      log.say("classifier %s: held-out accuracy %.4f\n", r.classifier.c_str(), report.classifier_accuracy);
+    log.say("FD %.3f (held-out real images: %.3f) over %lld images in the features of %s\n"
+            "classifier score %.3f (real: %.3f); confidently classified (p >= 0.9): %.1f%% of samples, %.1f%% of real images\n",
+            q.samples.fd, q.floor.fd, (long long)q.count, r.classifier.c_str(), q.samples.score.mean, q.floor.score.mean,
+            100 * q.samples.confident, 100 * q.floor.confident);
+    const json j{{"fd", q.samples.fd}, {"fd_floor", q.floor.fd}, {"count", q.count},
+                 {"classifier_score", q.samples.score.mean}, {"classifier_score_floor", q.floor.score.mean},
+                 {"confident", q.samples.confident}, {"confident_floor", q.floor.confident},
+                 {"classifier", r.classifier}, {"reference", r.reference}, {"steps", grid_steps}, {"nfe", samples.nfe}};
+    io::write_atomically((fs::path(t.outdir) / "quality.json").string(), [&](std::ostream& f) { f << j.dump(2) << "\n"; });
+  }
 }
 
 }  // namespace
@@ -374,6 +408,12 @@ void add_train_command(CLI::App& app) {
   c->add_flag("--official_clip", a->official_clip, "clip the Beta draw to [1e-3, 1-1e-3] as the official loss");
   c->add_option("--grid", a->grid, "samples in the final grid")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--steps", a->steps, "Heun steps for the grid (NFE = 2·steps − 1)")->check(CLI::PositiveNumber);
+  c->add_option("--fd", a->fd, "samples judged after training: FD in a domain classifier's features, beside the "
+                "floor of as many held-out images (0: off; main job 1000)")
+      ->check(CLI::NonNegativeNumber)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  c->add_option("--classifier", a->classifier, "the classifier of --fd (default <outdir>/classifier-<data>.safetensors, "
+                "trained on the dataset's labels when missing)");
   c->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
   c->add_option("--threads", a->threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   c->callback([a] { run_train(*a); });

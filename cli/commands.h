@@ -11,5 +11,9 @@ void add_bench_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_dataset_command(CLI::App& app);
+void add_likelihood_command(CLI::App& app);
+void add_latent_commands(CLI::App& app);  // encode, decode, interpolate, temperature
+void add_fid_command(CLI::App& app);
+void add_classifier_command(CLI::App& app);
 
 }  // namespace pfgm::cli

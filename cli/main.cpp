@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
   pfgm::cli::add_train_command(app);
   pfgm::cli::add_generate_command(app);
   pfgm::cli::add_dataset_command(app);
+  pfgm::cli::add_likelihood_command(app);
+  pfgm::cli::add_latent_commands(app);
+  pfgm::cli::add_fid_command(app);
+  pfgm::cli::add_classifier_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

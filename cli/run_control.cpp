@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <utility>
 
 namespace pfgm::cli {
 
@@ -43,6 +45,22 @@ void print_progress(const training::Progress& p, const std::string& extra) {
   std::fprintf(stderr, "%sstep %lld/%lld  kimg %.1f  loss %.4f  %.2f it/s%s  ETA %s%s", tty ? "\r" : "",
                (long long)p.step, (long long)p.total_steps, p.nimg / 1e3, p.loss, p.steps_per_s, extra.c_str(),
                format_duration(p.eta_s).c_str(), tty ? "   " : "\n");
+}
+
+namespace {
+double seconds_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+CountProgress::CountProgress(std::string what, std::string unit)
+    : what_(std::move(what)), unit_(std::move(unit)), start_(seconds_now()) {}
+
+void CountProgress::operator()(int64_t done, int64_t total) {
+  if (!::isatty(2)) return;
+  const double elapsed = seconds_now() - start_, rate = done / std::max(elapsed, 1e-9);
+  std::fprintf(stderr, "\r%s  %lld/%lld %s  %.1f %s/s  ETA %s   ", what_.c_str(), (long long)done, (long long)total,
+               unit_.c_str(), rate, unit_.c_str(), format_duration((total - done) / std::max(rate, 1e-9)).c_str());
 }
 
 void end_progress() {

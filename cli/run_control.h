@@ -21,4 +21,16 @@ std::string format_duration(double seconds);  // "4m05s", "1h02m"
 void print_progress(const training::Progress& p, const std::string& extra = "");
 void end_progress();
 
+// Progress of a counted job ("detector  1200/50000 images  310 img/s  ETA 2m35s"): a "\r"-updated
+// line on a terminal, nothing otherwise; call end_progress() after the last one.
+class CountProgress {
+ public:
+  CountProgress(std::string what, std::string unit);
+  void operator()(int64_t done, int64_t total);
+
+ private:
+  std::string what_, unit_;
+  double start_;
+};
+
 }  // namespace pfgm::cli

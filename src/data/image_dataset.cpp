@@ -4,13 +4,14 @@
 
 #include <algorithm>
 #include <numeric>
-#include <random>
 
 #include <torch/torch.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/core/numpy_random.h"
 #include "pfgm/data/cifar10.h"
 #include "pfgm/data/idx.h"
+#include "pfgm/io/npy.h"
 #include "pfgm/data/image_folder.h"
 
 namespace pfgm::data {
@@ -55,8 +56,8 @@ std::vector<int64_t> choose_subset(int64_t n, int64_t max_size, uint64_t seed) {
   std::vector<int64_t> idx(static_cast<size_t>(n));
   std::iota(idx.begin(), idx.end(), 0);
   if (max_size < 0 || max_size >= n) return idx;
-  std::mt19937_64 rng(seed);
-  for (int64_t i = n - 1; i > 0; --i) std::swap(idx[i], idx[rng() % static_cast<uint64_t>(i + 1)]);  // Fisher–Yates
+  PFGM_CHECK(seed <= 0xffffffffULL, "[data] subset seed ", seed, ": expected 0 to 2^32 - 1 (numpy's RandomState)");
+  core::NumpyRandomState(static_cast<uint32_t>(seed)).shuffle(idx);  // np.random.RandomState(seed).shuffle
   idx.resize(static_cast<size_t>(max_size));
   std::sort(idx.begin(), idx.end());
   return idx;
@@ -98,13 +99,19 @@ ImageDataset subset(ImageDataset d, const ImageDatasetOptions& o) {
 DatasetFormat detect_dataset_format(const std::string& path) {
   if (path == "fashion-mnist") return DatasetFormat::FashionMnist;
   if (is_file(path) && ends_with(path, ".zip")) return DatasetFormat::ImageFolder;
+  if (is_file(path) && ends_with(path, ".npz")) return DatasetFormat::Npz;
   if (is_file(path) && (ends_with(path, ".tar.gz") || ends_with(path, ".tgz"))) return DatasetFormat::Cifar10;
   if (is_dir(path) && has_idx_files(path)) return DatasetFormat::Idx;
   if (is_dir(path) && is_cifar10_folder(path)) return DatasetFormat::Cifar10;
   if (is_dir(path)) return DatasetFormat::ImageFolder;
   throw Error("[data] " + path + (is_file(path) ? ": not a dataset pfgm reads" : ": no such file or folder") +
               "; expected fashion-mnist, a folder of MNIST idx files, cifar-10-binary.tar.gz or a folder of its "
-              "data_batch_*.bin, or a .zip or folder of PNG images (EDM's dataset_tool.py format)");
+              "data_batch_*.bin, a .zip or folder of PNG images (EDM's dataset_tool.py format), or an .npz of images "
+              "(key x, uint8 NHWC)");
+}
+
+bool has_test_split(DatasetFormat f) {
+  return f == DatasetFormat::FashionMnist || f == DatasetFormat::Idx || f == DatasetFormat::Cifar10;
 }
 
 ImageDataset load_image_dataset(const std::string& path, const ImageDatasetOptions& o) {
@@ -112,8 +119,32 @@ ImageDataset load_image_dataset(const std::string& path, const ImageDatasetOptio
     case DatasetFormat::FashionMnist: return subset(load_idx_dataset(fashion_mnist_dir(), o.train, o.pad_to), o);
     case DatasetFormat::Idx: return subset(load_idx_dataset(path, o.train, o.pad_to), o);
     case DatasetFormat::Cifar10: return subset(load_cifar10(path, o.train), o);
+    case DatasetFormat::Npz: return subset(load_npz_images(path, o.use_labels), o);
     default: return load_image_folder(path, o);
   }
+}
+
+ImageDataset load_npz_images(const std::string& path, bool use_labels) {
+  ImageDataset d;
+  d.source = path;
+  for (auto& [key, array] : io::read_npz(path)) {
+    if (key == "x") d.images = array;
+    if (key == "y") d.labels = array;
+  }
+  PFGM_CHECK(d.images.defined(), "[data] ", path, ": no array 'x' (images, uint8 [n, H, W, C]) in this .npz");
+  const auto& x = d.images;
+  PFGM_CHECK(x.scalar_type() == torch::kUInt8 && x.dim() == 4 && (x.size(3) == 1 || x.size(3) == 3) && x.size(0) > 0,
+             "[data] ", path, ": 'x' is ", x.scalar_type(), " ", x.sizes(), ", expected uint8 [n, H, W, C] with C = 1 or 3");
+  d.images = x.permute({0, 3, 1, 2}).contiguous();
+  if (d.labels.defined()) {
+    PFGM_CHECK(d.labels.scalar_type() == torch::kInt64 && d.labels.dim() == 1 && d.labels.size(0) == x.size(0) &&
+                   d.labels.min().item<int64_t>() >= 0,
+               "[data] ", path, ": 'y' is ", d.labels.scalar_type(), " ", d.labels.sizes(), ", expected int64 [",
+               x.size(0), "] class indices >= 0");
+    d.label_dim = d.labels.max().item<int64_t>() + 1;
+  }
+  PFGM_CHECK(!use_labels || d.labels.defined(), "[data] ", path, ": labels required, but the .npz has no array 'y'");
+  return d;
 }
 
 torch::Tensor to_model_range(const torch::Tensor& images) { return images.to(torch::kFloat32) / 127.5 - 1; }

@@ -104,7 +104,7 @@ std::vector<Preset> make_presets() {
                                      {"attn_resolutions", {8}}, {"dropout", 0.0}})),
        // 1000 steps of 64: 0.064 Mimg; lr ramp-up over the first 200 steps; EMA half-life 20k images.
        {{"data", "fashion-mnist"}, {"duration", 0.064}, {"batch", 64}, {"lr", 2e-3}, {"lr_rampup", 0.0128},
-        {"ema", 0.02}, {"augment", 0.0}, {"tick", 6.4}, {"steps", 18}}},
+        {"ema", 0.02}, {"augment", 0.0}, {"tick", 6.4}, {"steps", 18}, {"fd", 1000}}},
       {"tiny-ddpmpp", "16×16 RGB, a 0.3M DDPM++ for tests and quick checks",
        image_model(16, 3, 0, ddpmpp({{"model_channels", 16}, {"channel_mult", {1, 2, 2}}, {"num_blocks", 1},
                                      {"attn_resolutions", {8}}, {"dropout", 0.0}})),

@@ -1,6 +1,8 @@
 #include "pfgm/samplers/sampler.h"
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 
 #include <torch/torch.h>
 
@@ -26,27 +28,43 @@ std::string to_string(Solver s) {
   }
 }
 
+torch::Tensor prior_latents(const networks::ModelConfig& c, const std::vector<int64_t>& seeds,
+                            const std::vector<int64_t>& sample_shape, double sigma_max) {
+  if (c.precond == networks::Precond::PFGM) {
+    physics::PFGMPriorOptions prior{c.z_max, std::nullopt};
+    if (c.upper_norm > 0) prior.upper_norm = c.upper_norm;
+    std::vector<int64_t> shape{static_cast<int64_t>(seeds.size())};
+    shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
+    int64_t n = 1;
+    for (auto d : sample_shape) n *= d;
+    PFGM_CHECK(n == c.N, "[sampler] a sample shape of ", n, " values, the model's data dimension N is ", c.N);
+    return physics::sample_pfgm_prior(seeds, c.N, prior).reshape(shape);
+  }
+  return physics::sample_pfgmpp_prior(seeds, sample_shape, sigma_max, c.D);
+}
+
 namespace {
-// One batch of seeds; returns the final states and the NFE.
-torch::Tensor sample_batch(networks::Model& model, const std::vector<int64_t>& seeds, const std::vector<int64_t>& shape,
-                           const SamplerOptions& o, const torch::Tensor& class_labels, int64_t& nfe,
-                           Trajectory* trajectory) {
+// The backward ODE for one batch of latents x_T; returns the final states and the NFE. Churn noise
+// (Heun with S_churn > 0) comes from `noise`, one stream per sample.
+torch::Tensor integrate_batch(networks::Model& model, const torch::Tensor& latents, const SamplerOptions& o,
+                              const torch::Tensor& class_labels, core::SeedStreams* noise, int64_t& nfe,
+                              Trajectory* trajectory) {
   const auto& c = model.config();
   if (c.precond == networks::Precond::PFGM) {
     PFGMODEOptions pfgm{c.z_max, c.z_min, c.gamma, 0};
-    physics::PFGMPriorOptions prior{c.z_max, std::nullopt};
-    if (c.upper_norm > 0) prior.upper_norm = c.upper_norm;
-    const auto x0 = physics::sample_pfgm_prior(seeds, c.N, prior);
+    const auto x0 = latents.reshape({latents.size(0), -1});
+    torch::Tensor x;
     if (o.solver == Solver::RK45) {
       auto r = pfgm_rk45_sampler(model.field_fn(), x0, pfgm, o.rk45);
       nfe = r.nfe;
-      return r.y;
+      x = r.y;
+    } else {
+      PFGM_CHECK(o.solver == Solver::Euler, "[--solver] PFGM models integrate with euler or rk45, got heun");
+      nfe = o.schedule.num_steps;
+      x = pfgm_euler_sampler(model.field_fn(), x0, o.schedule.num_steps, pfgm, trajectory);
     }
-    PFGM_CHECK(o.solver == Solver::Euler, "[--solver] PFGM models integrate with euler or rk45, got heun");
-    nfe = o.schedule.num_steps;
-    return pfgm_euler_sampler(model.field_fn(), x0, o.schedule.num_steps, pfgm, trajectory);
+    return x.reshape(latents.sizes());
   }
-  const auto latents = physics::sample_pfgmpp_prior(seeds, shape, o.schedule.sigma_max, c.D);
   const auto denoise = model.denoiser(class_labels);
   if (o.solver == Solver::RK45) {
     OdeRhs rhs = [&](const torch::Tensor& sigma, const torch::Tensor& x) {
@@ -65,31 +83,31 @@ torch::Tensor sample_batch(networks::Model& model, const std::vector<int64_t>& s
     return euler_sampler(denoise, latents, t, trajectory);
   }
   nfe = 2 * o.schedule.num_steps - 1;
-  core::SeedStreams noise(seeds);
-  return heun_sampler(denoise, latents, t, o.churn, &noise, trajectory);
+  return heun_sampler(denoise, latents, t, o.churn, noise, trajectory);
 }
-}  // namespace
 
-Samples generate(networks::Model& model, const std::vector<int64_t>& seeds, const std::vector<int64_t>& sample_shape,
-                 const SamplerOptions& options, bool keep_trajectory) {
-  PFGM_CHECK(!seeds.empty(), "[--seeds] no seeds given");
+// integrate_batch over rows [start, end) of `count`, options.batch at a time: `latents_of` gives
+// each chunk's x_T, `noise_of` its churn streams (may return nullptr).
+Samples integrate(networks::Model& model, int64_t count, const SamplerOptions& options, bool keep_trajectory,
+                  const std::function<torch::Tensor(int64_t, int64_t)>& latents_of,
+                  const std::function<std::unique_ptr<core::SeedStreams>(int64_t, int64_t)>& noise_of) {
   PFGM_CHECK(options.batch > 0, "[--batch] got ", options.batch, ", expected > 0");
-  PFGM_CHECK(!options.class_labels.defined() || options.class_labels.size(0) == static_cast<int64_t>(seeds.size()),
-             "[sampler] ", options.class_labels.size(0), " class label rows for ", seeds.size(), " seeds");
+  PFGM_CHECK(!options.class_labels.defined() || options.class_labels.size(0) == count, "[sampler] ",
+             options.class_labels.defined() ? options.class_labels.size(0) : 0, " class label rows for ", count,
+             " samples");
   model.eval();
   Samples out;
   std::vector<torch::Tensor> parts;
   std::vector<Trajectory> trajectories;
-  for (size_t start = 0; start < seeds.size(); start += options.batch) {
-    const size_t end = std::min(seeds.size(), start + static_cast<size_t>(options.batch));
-    std::vector<int64_t> chunk(seeds.begin() + start, seeds.begin() + end);
+  for (int64_t start = 0; start < count; start += options.batch) {
+    const int64_t end = std::min(count, start + options.batch);
     int64_t nfe = 0;
     Trajectory traj;
-    const auto labels = options.class_labels.defined()
-                            ? options.class_labels.narrow(0, static_cast<int64_t>(start), static_cast<int64_t>(end - start))
-                            : torch::Tensor();
-    parts.push_back(
-        sample_batch(model, chunk, sample_shape, options, labels, nfe, keep_trajectory ? &traj : nullptr).cpu());
+    const auto labels = options.class_labels.defined() ? options.class_labels.narrow(0, start, end - start) : torch::Tensor();
+    const auto noise = noise_of(start, end);
+    parts.push_back(integrate_batch(model, latents_of(start, end), options, labels, noise.get(), nfe,
+                                    keep_trajectory ? &traj : nullptr)
+                        .cpu());
     out.nfe = std::max(out.nfe, nfe);
     if (keep_trajectory) trajectories.push_back(std::move(traj));
   }
@@ -103,6 +121,35 @@ Samples generate(networks::Model& model, const std::vector<int64_t>& seeds, cons
     }
   }
   return out;
+}
+}  // namespace
+
+Samples generate(networks::Model& model, const std::vector<int64_t>& seeds, const std::vector<int64_t>& sample_shape,
+                 const SamplerOptions& options, bool keep_trajectory) {
+  PFGM_CHECK(!seeds.empty(), "[--seeds] no seeds given");
+  auto chunk = [&](int64_t start, int64_t end) {
+    return std::vector<int64_t>(seeds.begin() + start, seeds.begin() + end);
+  };
+  return integrate(
+      model, static_cast<int64_t>(seeds.size()), options, keep_trajectory,
+      [&](int64_t start, int64_t end) {
+        return prior_latents(model.config(), chunk(start, end), sample_shape, options.schedule.sigma_max);
+      },
+      [&](int64_t start, int64_t end) { return std::make_unique<core::SeedStreams>(chunk(start, end)); });
+}
+
+Samples decode(networks::Model& model, const torch::Tensor& latents, const SamplerOptions& options,
+               bool keep_trajectory) {
+  PFGM_CHECK(latents.defined() && latents.dim() >= 2 && latents.size(0) > 0, "[decode] expected latents [B, ...] with B > 0");
+  PFGM_CHECK(latents.numel() / latents.size(0) == model.config().N, "[decode] latents of ", latents.numel() / latents.size(0),
+             " values per sample, the model's data dimension N is ", model.config().N);
+  PFGM_CHECK(options.solver != Solver::Heun || options.churn.S_churn <= 0,
+             "[--S_churn] decoding is deterministic: got ", options.churn.S_churn, ", expected 0");
+  const auto x_T = latents.to(torch::kCPU, torch::kFloat64);
+  return integrate(
+      model, x_T.size(0), options, keep_trajectory,
+      [&](int64_t start, int64_t end) { return x_T.narrow(0, start, end - start); },
+      [](int64_t, int64_t) { return std::unique_ptr<core::SeedStreams>(); });
 }
 
 }  // namespace pfgm::samplers

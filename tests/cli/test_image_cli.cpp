@@ -48,7 +48,7 @@ std::string make_idx_dir(bool lying = false) {
 
 // A 3-step run (12 images of a batch of 4) of a small network, in the run directory given by --outdir.
 const std::string kSmall =
-    " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --duration 0.000012 --batch 4 --grid 4 --steps 2 --device cpu";
+    " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --duration 0.000012 --batch 4 --grid 4 --steps 2 --device cpu --fd 0";
 
 std::vector<std::string> files_in(const std::string& d) {
   std::vector<std::string> names;
@@ -102,6 +102,28 @@ TEST(ImageCli, TrainThenGenerateIsBatchInvariant) {
   }
 }
 
+TEST(ImageCli, QualityReportGivesFDBesideItsFloor) {
+  // --fd 12 after --fd 0 (the last flag wins): 12 samples judged by a classifier trained on the
+  // 40 labelled images, kept in the run directory and reused by the next run.
+  const std::string data = make_idx_dir(), run_dir = dir() + "/run_fd";
+  auto r = run("train --data " + data + " --outdir " + run_dir + kSmall + " --fd 12");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("training the feature classifier"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("held-out real images"), std::string::npos) << r.out;
+  EXPECT_TRUE(exists(run_dir + "/classifier-idx.safetensors"));
+  const auto q = nlohmann::json::parse(slurp(run_dir + "/quality.json"));
+  EXPECT_EQ(q["count"], 12);
+  EXPECT_GT(q["fd"].get<double>(), 0);
+  EXPECT_GE(q["fd_floor"].get<double>(), 0);
+  EXPECT_GE(q["confident"].get<double>(), 0);
+  EXPECT_LE(q["confident"].get<double>(), 1);
+  // The reference statistics serve pfgm fid calc with the same classifier.
+  EXPECT_EQ(pfgm::io::read_npz(run_dir + "/fd-reference.npz").size(), 2u);
+  r = run("train --data " + data + " --outdir " + run_dir + kSmall + " --fd 12");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.find("training the feature classifier"), std::string::npos) << r.out;
+}
+
 TEST(ImageCli, BadInputsAreOneLineErrors) {
   const std::string lying = make_idx_dir(true), run_dir = dir() + "/run_bad";
   auto r = run("train --data " + lying + " --outdir " + run_dir + kSmall);
@@ -132,7 +154,7 @@ TEST(ImageCli, BadInputsAreOneLineErrors) {
 
 TEST(ImageCli, RunDirectoriesAreNumberedAsTheOfficialOnes) {
   const std::string data = make_idx_dir(), out = dir() + "/numbered";
-  const std::string small = " --cbase 8 --cres 1,2 --nblock 1 --duration 0.000004 --batch 4 --grid 1 --steps 2 --device cpu";
+  const std::string small = " --cbase 8 --cres 1,2 --nblock 1 --duration 0.000004 --batch 4 --grid 1 --steps 2 --device cpu --fd 0";
   ASSERT_EQ(run("train --data " + data + " --outdir " + out + small).status, 0);
   const auto r = run("train --data " + data + " --outdir " + out + " --desc again --cond 1" + small);
   ASSERT_EQ(r.status, 0) << r.err;
@@ -151,7 +173,7 @@ TEST(ImageCli, RunDirectoriesAreNumberedAsTheOfficialOnes) {
 TEST(ImageCli, ResumeContinuesBitIdentically) {
   const std::string data = make_idx_dir();
   const std::string opts = " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --batch 4 --batch-gpu 2 --xflip 1 --augment 0.5 --grid 1 "
-                           "--steps 2 --tick 0.008 --device cpu --seed 5";
+                           "--steps 2 --tick 0.008 --device cpu --seed 5 --fd 0";
   const std::string straight = dir() + "/straight", half = dir() + "/half", resumed = dir() + "/resumed";
   ASSERT_EQ(run("train --data " + data + " --outdir " + straight + " --duration 0.000032" + opts).status, 0);
   ASSERT_EQ(run("train --data " + data + " --outdir " + half + " --duration 0.000016" + opts).status, 0);
@@ -171,7 +193,7 @@ TEST(ImageCli, ResumeContinuesBitIdentically) {
 // exits non-zero; the state resumes.
 TEST(ImageCli, InterruptLeavesAResumableState) {
   const std::string data = make_idx_dir(), run_dir = dir() + "/interrupted";
-  const std::string opts = " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --batch 4 --grid 1 --steps 2 --tick 0.004 --device cpu";
+  const std::string opts = " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --batch 4 --grid 1 --steps 2 --tick 0.004 --device cpu --fd 0";
   const std::string cmd = "exec " + std::string(PFGM_BINARY) + " train --threads 1 --data " + data + " --outdir " +
                           run_dir + " --duration 1" + opts + " > " + dir() + "/int.out 2> " + dir() + "/int.err";
   const pid_t pid = ::fork();
@@ -214,7 +236,7 @@ TEST(ImageCli, BadDatasetsAreOneLineErrors) {
     m.push_back(std::move(extra));
     return m;
   };
-  const std::string small = " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --duration 0.000004 --batch 4 --grid 1 --steps 2 --device cpu";
+  const std::string small = " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --duration 0.000004 --batch 4 --grid 1 --steps 2 --device cpu --fd 0";
   fixtures::write_zip(d + "/non_image.zip", with({"00000/readme.txt", "not an image"}));
   auto r = run("train --data " + d + "/non_image.zip --outdir " + run_dir + small);
   expect_one_line_error(r, "readme.txt");

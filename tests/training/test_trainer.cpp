@@ -144,8 +144,9 @@ TEST(Generate, SamplesDoNotDependOnTheBatchSize) {
       // Float32 kernels may sum in another order at another batch size: equal to 1e−6 relative to
       // the samples' scale (the D = 1 prior reaches radii of 1e4, where float32 resolves 1e−3).
       const double scale = std::max(1.0, all.abs().max().item<double>());
-      // At D = 1 the untrained network sees inputs of 1e4 and amplifies the rounding to ~1e−5.
-      EXPECT_LT((all - chunks).abs().max().item<double>() / scale, D == 1.0 ? 3e-5 : 1e-6) << "D=" << D;
+      // At D = 1 the untrained network sees inputs of 1e4 and amplifies the rounding to 1e−5–1e−4,
+      // depending on the CPU's kernels; a wrong random stream would differ by O(1).
+      EXPECT_LT((all - chunks).abs().max().item<double>() / scale, D == 1.0 ? 1e-4 : 1e-6) << "D=" << D;
       EXPECT_TRUE(torch::allclose(all[1], all[3], 0, 0)) << "same seed, same sample";
     }
   }

@@ -25,12 +25,19 @@ class Detector {
   virtual std::string path() const = 0;      // the file it was loaded from, for messages
 };
 
-// A TorchScript detector (torch.jit.save'd module).
-std::unique_ptr<Detector> make_torchscript_detector(const std::string& path, c10::Device device);
+// A TorchScript detector (torch.jit.save'd module) called as fid.py calls EDM's Inception-v3:
+// uint8 NCHW (grey repeated to RGB), forward(x, return_features=True) → [B, F]; class
+// probabilities (class_probs) from forward(x, no_output_bias=True) when the module takes that
+// argument. A module whose forward takes only the images may return features, or a tuple
+// (features, logits) whose softmax gives the probabilities.
+std::unique_ptr<Detector> make_torchscript_detector(const std::string& path, c10::Device device,
+                                                    bool class_probs = false);
 // A classifier written by `pfgm classifier train`.
 std::unique_ptr<Detector> make_classifier_detector(const std::string& path, c10::Device device);
 
 // By file name: *.safetensors → classifier; anything else → TorchScript.
-std::unique_ptr<Detector> load_detector(const std::string& path, c10::Device device);
+std::unique_ptr<Detector> load_detector(const std::string& path, c10::Device device, bool class_probs = false);
+// True for the detectors whose distance is the FID (Inception); false for pfgm's classifier ("FD").
+bool is_classifier_file(const std::string& path);
 
 }  // namespace pfgm::eval

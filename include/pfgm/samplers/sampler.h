@@ -36,4 +36,16 @@ struct Samples {
 Samples generate(networks::Model& model, const std::vector<int64_t>& seeds, const std::vector<int64_t>& sample_shape,
                  const SamplerOptions& options, bool keep_trajectory = false);
 
+// The latents generate() starts from, one prior draw per seed, [B, sample_shape...] float64 on the
+// CPU: PFGM++/EDM p_{r_max} at r_max = σ_max·√D (prior.h); PFGM the z = z_max hyperplane's law
+// (the model's z_max and upper_norm; sigma_max unused).
+torch::Tensor prior_latents(const networks::ModelConfig& config, const std::vector<int64_t>& seeds,
+                            const std::vector<int64_t>& sample_shape, double sigma_max);
+
+// Generation from given latents x_T [B, sample_shape...] (prior_latents, or encode() of
+// encoder.h) on generate()'s path: generate(seeds) = decode(prior_latents(seeds)) without churn.
+// Deterministic: Heun's S_churn must be 0. Samples.x has the latents' shape.
+Samples decode(networks::Model& model, const torch::Tensor& latents, const SamplerOptions& options,
+               bool keep_trajectory = false);
+
 }  // namespace pfgm::samplers

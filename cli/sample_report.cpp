@@ -1,0 +1,76 @@
+#include "sample_report.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include <torch/torch.h>
+
+#include "pfgm/core/error.h"
+#include "pfgm/eval/detector.h"
+#include "pfgm/eval/feature_stats.h"
+#include "pfgm/networks/classifier.h"
+#include "pfgm/training/classifier_training.h"
+#include "run_control.h"
+
+namespace pfgm::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+// The held-out real images: the test split where the format has one, else the training images.
+data::ImageDataset heldout_images(const std::string& path, const data::ImageDataset& train) {
+  if (!data::has_test_split(data::detect_dataset_format(path))) return train;
+  data::ImageDatasetOptions o;
+  o.train = false;
+  o.pad_to = train.images.size(2);
+  try {
+    return data::load_image_dataset(path, o);
+  } catch (const Error&) {
+    return train;  // an idx folder without t10k files
+  }
+}
+}  // namespace
+
+SampleReport sample_report(const data::ImageDataset& train, const torch::Tensor& samples, const SampleReportOptions& o,
+                           const std::function<void(const std::string&)>& say) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto heldout = heldout_images(o.data, train);
+  SampleReport report;
+  if (!fs::exists(o.classifier)) {
+    PFGM_CHECK(train.labels.defined(), "[--fd] ", o.data, ": a quality report needs a labelled dataset to train its "
+               "classifier on; give --fd 0 or --classifier FILE");
+    say("training the feature classifier " + o.classifier + " on the labels of " + o.data + "\n");
+    networks::ClassifierConfig c;
+    c.channels = train.images.size(1);
+    c.resolution = train.images.size(2);
+    c.num_classes = train.label_dim;
+    networks::Classifier net(c, 0);
+    net->to(o.device);
+    training::ClassifierTrainOptions t;
+    t.batch = std::min(t.batch, train.images.size(0));  // a small dataset still makes steps
+    CountProgress progress("classifier", "steps");
+    const auto r = training::train_classifier(net, train.images, train.labels, heldout.images, heldout.labels, t,
+                                              [&](const training::ClassifierProgress& p) {
+                                                progress(p.step, p.total_steps);
+                                              });
+    end_progress();
+    report.classifier_accuracy = r.heldout_accuracy;
+    fs::create_directories(fs::absolute(o.classifier).parent_path());
+    networks::save_classifier(o.classifier, net);
+  }
+  auto detector = eval::make_classifier_detector(o.classifier, o.device);
+  eval::FeatureSetOptions f;
+  f.batch = 500;
+  const auto reference = eval::compute_feature_set(*detector, train.images, f);
+  eval::write_fid_reference(o.reference, {reference.stats, {}});
+  // As many held-out images as samples (a seeded subset, as fid.py chooses one).
+  const int64_t n = std::min(samples.size(0), heldout.images.size(0));
+  const auto keep = torch::tensor(data::choose_subset(heldout.images.size(0), n, 0), torch::kInt64);
+  report.quality = eval::sample_quality(*detector, {reference.stats, {}}, samples.narrow(0, 0, n),
+                                        heldout.images.index_select(0, keep));
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return report;
+}
+
+}  // namespace pfgm::cli
