@@ -31,6 +31,7 @@ struct GenerateArgs {
   int steps = 18;
   double sigma_min = 0, sigma_max = 0, rho = 7;
   double S_churn = 0, S_min = 0, S_max = INFINITY, S_noise = 1;
+  double rtol = 1e-4, atol = 1e-4;
   int threads = 0;
 };
 
@@ -51,6 +52,8 @@ void run_generate(const GenerateArgs& a) {
   s.solver = samplers::parse_solver(a.solver);
   s.schedule = {a.steps, a.sigma_min > 0 ? a.sigma_min : c.sigma_min, a.sigma_max > 0 ? a.sigma_max : c.sigma_max, a.rho};
   s.churn = {a.S_churn, a.S_min, a.S_max, a.S_noise};
+  s.rk45.rtol = a.rtol;
+  s.rk45.atol = a.atol;
   s.batch = a.batch;
   const int64_t label_dim = c.network.value("label_dim", int64_t{0});
   if (label_dim) {
@@ -107,7 +110,9 @@ void add_generate_command(CLI::App& app) {
   c->add_option("--S_min", a->S_min, "churn from σ ≥ S_min")->capture_default_str();
   c->add_option("--S_max", a->S_max, "churn up to σ ≤ S_max")->capture_default_str();
   c->add_option("--S_noise", a->S_noise, "churn noise inflation")->capture_default_str();
-  c->add_option("--solver", a->solver, "heun | euler | rk45")->capture_default_str();
+  c->add_option("--solver", a->solver, "heun | euler | rk45 (adaptive; NFE printed)")->capture_default_str();
+  c->add_option("--rtol", a->rtol, "RK45 relative tolerance")->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--atol", a->atol, "RK45 absolute tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--grid", a->grid, "grid PNG path (default <outdir>/grid.png)");
   c->add_option("--npz", a->npz, "also write every image to one .npz (key x, uint8 NHWC, in seed order)");
   c->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
