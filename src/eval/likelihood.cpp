@@ -135,14 +135,7 @@ LikelihoodResult pfgm_ode_likelihood(const samplers::FieldFn& field, const torch
     const auto v = field(xt, z).to(torch::kFloat64);
     PFGM_CHECK(v.requires_grad(), "[likelihood] the field is not differentiable in x (a no-grad callback?)");
     const auto v_x = v.narrow(1, 0, N);
-    auto v_z = v.select(1, N);
-    if (ode.z_exp > 0 && ode.gamma > 0) {
-      // Near the data, v_z from ‖v_x‖ = √N·a/(a + γ), a ≈ ‖E_x‖, E_z ≈ −z (spec 7.5).
-      const double sqrtN = std::sqrt(static_cast<double>(N));
-      const auto n1 = (v_x.norm(2, {1}) / sqrtN).clamp_max(1 - 1e-7);
-      const auto a = ode.gamma * n1 / (1 - n1);
-      v_z = torch::where(z < ode.z_exp, -sqrtN * z / (torch::sqrt(a * a + z * z) + ode.gamma), v_z);
-    }
+    const auto v_z = samplers::substitute_v_z(v_x, v.select(1, N), z, ode);
     PFGM_CHECK((v_z < 0).all().item<bool>(), "[likelihood] the field's v_z must be < 0 (toward the data), got ",
                v_z.max().item<double>(), " at z = ", z.min().item<double>(), "; an untrained PFGM network?");
     return (z / v_z).unsqueeze(1) * v_x;

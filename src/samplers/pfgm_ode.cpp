@@ -8,21 +8,23 @@
 
 namespace pfgm::samplers {
 
+torch::Tensor substitute_v_z(const torch::Tensor& v_x, const torch::Tensor& v_z, const torch::Tensor& z,
+                             const PFGMODEOptions& o) {
+  if (o.z_exp <= 0 || o.gamma <= 0) return v_z;
+  const double sqrtN = std::sqrt(static_cast<double>(v_x.size(1)));
+  const auto n1 = (v_x.norm(2, {1}) / sqrtN).clamp_max(1 - 1e-7);
+  const auto a = o.gamma * n1 / (1 - n1);
+  const auto E_norm = torch::sqrt(a * a + z * z);
+  return torch::where(z < o.z_exp, -sqrtN * z / (E_norm + o.gamma), v_z);
+}
+
 torch::Tensor pfgm_ode_rhs(const FieldFn& field, const torch::Tensor& t_prime, const torch::Tensor& x,
                            const PFGMODEOptions& o) {
   const int64_t N = x.size(1);
   const auto z = torch::exp(t_prime).to(x.options());
   const auto v = field(x, z);
   const auto v_x = v.narrow(1, 0, N);
-  auto v_z = v.select(1, N);
-  if (o.z_exp > 0 && o.gamma > 0) {
-    // Near the data, recover v_z from ‖v_x‖ = √N·a/(a + γ) with a ≈ ‖E_x‖ and E_z ≈ −z.
-    const double sqrtN = std::sqrt(static_cast<double>(N));
-    const auto n1 = (v_x.norm(2, {1}) / sqrtN).clamp_max(1 - 1e-7);
-    const auto a = o.gamma * n1 / (1 - n1);
-    const auto E_norm = torch::sqrt(a * a + z * z);
-    v_z = torch::where(z < o.z_exp, -sqrtN * z / (E_norm + o.gamma), v_z);
-  }
+  const auto v_z = substitute_v_z(v_x, v.select(1, N), z, o);
   return z.unsqueeze(1) * v_x / (v_z + 1e-5).unsqueeze(1);  // dx/dt' = z·dx/dz = z·v_x/v_z (dt/dz as 1/(v_z + 1e−5))
 }
 

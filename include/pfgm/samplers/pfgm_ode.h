@@ -13,6 +13,11 @@ struct PFGMODEOptions {
   double z_exp = 0;      // below z_exp, v_z is recomputed from ‖v_x‖ (spec 7.5); 0 = off
 };
 
+// v_z, recomputed below z_exp from ‖v_x‖ = √N·a/(a + γ) with a ≈ ‖E_x‖ and E_z ≈ −z (spec 7.5):
+// v_z = −√N·z/(√(a² + z²) + γ); unchanged where z ≥ z_exp or when z_exp = 0.
+torch::Tensor substitute_v_z(const torch::Tensor& v_x, const torch::Tensor& v_z, const torch::Tensor& z,
+                             const PFGMODEOptions& options);
+
 // The right-hand side dx/dt' = z·v_x/v_z at t' = ln z for x [B, N].
 torch::Tensor pfgm_ode_rhs(const FieldFn& field, const torch::Tensor& t_prime, const torch::Tensor& x,
                            const PFGMODEOptions& options);
