@@ -5,6 +5,7 @@
 // a 1-D integral of a smooth function, taken by the trapezoid rule in ln G (error ≪ 1e−10 at every
 // σ), and checked against a 2-D polar quadrature of the kernel itself. The denoiser D(x; σ) =
 // E[y | x] is the same mixture of Σ(Σ + sI)⁻¹x.
+#include "one_thread.h"
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -102,17 +103,7 @@ constexpr double kSigmaMin = 0.002, kSigmaMax = 80;
 
 // Tensors of a few hundred values: one intra-op thread (restored afterwards), since more only add
 // synchronisation, which costs twentyfold when the cores are busy.
-class Likelihood : public ::testing::Test {
- protected:
-  void SetUp() override {
-    threads_ = at::get_num_threads();
-    at::set_num_threads(1);
-  }
-  void TearDown() override { at::set_num_threads(threads_); }
-
- private:
-  int threads_ = 1;
-};
+class Likelihood : public OneThreadTest {};
 
 TEST_F(Likelihood, QuadratureOracleAgreesWithAPolarQuadratureOfTheKernel) {
   // E_kernel[p_data(x − u)] in polar coordinates for N = 2: R²/(R² + r²) = b ~ Beta(1, D/2), so

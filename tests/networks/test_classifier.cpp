@@ -1,4 +1,5 @@
 // pfgm's feature classifier: configuration, shapes, save/load, the detector and its bad inputs.
+#include "one_thread.h"
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -50,15 +51,7 @@ void expect_throws_with(const std::function<void()>& f, const std::vector<std::s
 }
 
 // Small tensors: one thread is fastest, and a busy 2-core machine does not oversubscribe.
-class ClassifierNet : public ::testing::Test {
- protected:
-  void SetUp() override {
-    threads_ = at::get_num_threads();
-    at::set_num_threads(1);
-  }
-  void TearDown() override { at::set_num_threads(threads_); }
-  int threads_ = 1;
-};
+class ClassifierNet : public OneThreadTest {};
 
 TEST_F(ClassifierNet, StagesAndShapesFollowTheConfig) {
   for (int64_t r : {8, 16, 32, 64}) {

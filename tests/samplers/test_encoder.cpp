@@ -2,6 +2,7 @@
 // a non-diagonal covariance at D = ∞, whose flow is linear, x(σ) = (Σ + σ²I)^{1/2}(Σ + σ0²I)^{−1/2}x(σ0);
 // the exact finite-D denoiser of a point set; the straight field line of one charge (PFGM). And the
 // model-level encode/decode pair on a small network: decode inverts encode, generate = decode(prior).
+#include "one_thread.h"
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -70,12 +71,6 @@ SamplerOptions options(Solver solver, int steps, double sigma_min, double sigma_
 
 double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
 
-// Hundreds of RK45 stages on tensors of a few hundred numbers: one thread, as more only add wake-ups.
-struct OneThread {
-  int before = at::get_num_threads();
-  OneThread() { at::set_num_threads(1); }
-  ~OneThread() { at::set_num_threads(before); }
-};
 
 std::vector<int64_t> range(int64_t n) {
   std::vector<int64_t> s(n);

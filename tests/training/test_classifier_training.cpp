@@ -1,5 +1,6 @@
 // Training pfgm's feature classifier: it learns a synthetic labelled dataset, and one seed gives
 // bit-identical weights on the CPU.
+#include "one_thread.h"
 #include <gtest/gtest.h>
 
 #include <utility>
@@ -61,15 +62,7 @@ ClassifierTrainOptions quick_options(uint64_t seed) {
 }
 
 // Small tensors: one thread is fastest, and a busy 2-core machine does not oversubscribe.
-class ClassifierTraining : public ::testing::Test {
- protected:
-  void SetUp() override {
-    threads_ = at::get_num_threads();
-    at::set_num_threads(1);
-  }
-  void TearDown() override { at::set_num_threads(threads_); }
-  int threads_ = 1;
-};
+class ClassifierTraining : public OneThreadTest {};
 
 TEST_F(ClassifierTraining, LearnsShapesToHighHeldOutAccuracy) {
   const auto [x, y] = shapes(640, 1);
