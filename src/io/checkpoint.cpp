@@ -3,10 +3,10 @@
 #include <set>
 #include <sstream>
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
-#include "pfgm/networks/layers/weight_init.h"
 
 namespace pfgm::io {
 
@@ -50,30 +50,6 @@ void load_state_dict(torch::nn::Module& module, const SafetensorsFile& file, con
   std::string msg = "[checkpoint] " + file.source + ": ";
   for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
   throw Error(msg);
-}
-
-void save_model(const std::string& path, const networks::Model& model, const std::map<std::string, std::string>& extra) {
-  auto meta = extra;
-  meta["config"] = model.config().to_json().dump();
-  write_safetensors(path, state_dict(model), meta);
-}
-
-std::shared_ptr<networks::Model> load_model(const std::string& path) {
-  const auto file = read_safetensors(path);
-  auto it = file.metadata.find("config");
-  PFGM_CHECK(it != file.metadata.end(), "[checkpoint] ", path, ": no 'config' in the metadata; not a pfgm model file");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(it->second);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("[checkpoint] " + path + ": config is not valid JSON (" + e.what() + ")");
-  }
-  auto model = [&] {
-    networks::layers::SkipInit skip;  // every weight is loaded below
-    return std::make_shared<networks::Model>(networks::ModelConfig::from_json(j));
-  }();
-  load_state_dict(*model, file);
-  return model;
 }
 
 }  // namespace pfgm::io

@@ -14,9 +14,37 @@ const char* const kPhysicsKeys[] = {"model_type", "precond", "N",       "D",    
 
 std::string to_string(Precond p) { return p == Precond::EDM ? "edm" : "pfgm"; }
 
+namespace {
+const std::pair<NetworkFamily, const char*> kFamilies[] = {{NetworkFamily::ToyMLP, "ToyMLP"},
+                                                           {NetworkFamily::SongUNet, "SongUNet"},
+                                                           {NetworkFamily::DhariwalUNet, "DhariwalUNet"},
+                                                           {NetworkFamily::NCSNpp, "NCSNpp"}};
+}
+
+std::string to_string(NetworkFamily f) {
+  for (const auto& [family, name] : kFamilies)
+    if (family == f) return name;
+  return "?";
+}
+
+NetworkFamily parse_network_family(const std::string& model_type) {
+  for (const auto& [family, name] : kFamilies)
+    if (model_type == name) return family;
+  throw Error("[config] model_type: got '" + model_type + "', expected ToyMLP, SongUNet, DhariwalUNet or NCSNpp");
+}
+
+int64_t ModelConfig::img_resolution() const { return is_image() ? network.value("img_resolution", int64_t{0}) : 0; }
+int64_t ModelConfig::img_channels() const { return is_image() ? network.value("img_channels", int64_t{3}) : 0; }
+int64_t ModelConfig::label_dim() const { return network.is_object() ? network.value("label_dim", int64_t{0}) : 0; }
+
+std::vector<int64_t> ModelConfig::sample_shape() const {
+  if (!is_image()) return {N};
+  return {img_channels(), img_resolution(), img_resolution()};
+}
+
 nlohmann::json ModelConfig::to_json() const {
   nlohmann::json j = network.is_object() ? network : nlohmann::json::object();
-  j["model_type"] = model_type;
+  j["model_type"] = to_string(family);
   j["precond"] = to_string(precond);
   j["N"] = N;
   j["D"] = std::isinf(D) ? nlohmann::json("inf") : nlohmann::json(D);
@@ -39,7 +67,7 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
   PFGM_CHECK(j.is_object(), "[config] expected a JSON object, got ", j.dump());
   ModelConfig c;
   try {
-    c.model_type = j.value("model_type", c.model_type);
+    c.family = parse_network_family(j.value("model_type", to_string(c.family)));
     const std::string p = j.value("precond", std::string("edm"));
     PFGM_CHECK(p == "edm" || p == "pfgm", "[config] precond: got '", p, "', expected edm or pfgm");
     c.precond = p == "edm" ? Precond::EDM : Precond::PFGM;

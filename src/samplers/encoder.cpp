@@ -3,15 +3,15 @@
 #include <algorithm>
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
-#include "pfgm/samplers/euler.h"
+#include "pfgm/samplers/solver_table.h"
 
 namespace pfgm::samplers {
 
 std::vector<double> encoder_sigma_steps(const StepSchedule& schedule) {
-  PFGM_CHECK(schedule.num_steps >= 2, "[--steps] got ", schedule.num_steps,
+  PFGM_CHECK(schedule.num_steps >= 2, "[steps] got ", schedule.num_steps,
              ", expected at least 2 (encoding runs between σ_min and σ_max)");
   auto t = edm_sigma_steps(schedule);
   t.pop_back();  // the final σ = 0 of generation
@@ -45,31 +45,9 @@ torch::Tensor heun_encoder(const Denoiser& denoise, const torch::Tensor& x, cons
 
 Encoding encode_sigma_ode(const Denoiser& denoise, const torch::Tensor& x, const SamplerOptions& o) {
   const auto& s = o.schedule;
-  PFGM_CHECK(s.sigma_min > 0 && s.sigma_max > s.sigma_min, "[--sigma_min/--sigma_max] got ", s.sigma_min, " and ",
+  PFGM_CHECK(s.sigma_min > 0 && s.sigma_max > s.sigma_min, "[sigma_min/sigma_max] got ", s.sigma_min, " and ",
              s.sigma_max, ", expected 0 < sigma_min < sigma_max");
-  const auto x0 = x.to(torch::kFloat64);
-  Encoding e;
-  if (o.solver == Solver::RK45) {
-    OdeRhs rhs = [&](const torch::Tensor& sigma, const torch::Tensor& y) {
-      std::vector<int64_t> shape(y.dim(), 1);
-      shape[0] = -1;
-      return (y - denoise(y, sigma)) / sigma.reshape(shape);  // dx/dσ = (x − D(x; σ))/σ, EDM Eq. (3)
-    };
-    auto r = solve_rk45(rhs, x0, s.sigma_min, s.sigma_max, o.rk45);
-    e.latents = r.y;
-    e.nfe = r.nfe;
-    return e;
-  }
-  const auto t = encoder_sigma_steps(s);
-  const int64_t steps = static_cast<int64_t>(t.size()) - 1;
-  if (o.solver == Solver::Euler) {
-    e.latents = euler_sampler(denoise, x0, t);  // Euler's step is the same in either direction
-    e.nfe = steps;
-  } else {
-    e.latents = heun_encoder(denoise, x0, t);
-    e.nfe = 2 * steps;
-  }
-  return e;
+  return solver_entry(o.solver).encode_sigma(denoise, x.to(torch::kFloat64), o);
 }
 
 Encoding encode_pfgm_ode(const FieldFn& field, const torch::Tensor& x, const PFGMODEOptions& ode,
@@ -77,29 +55,9 @@ Encoding encode_pfgm_ode(const FieldFn& field, const torch::Tensor& x, const PFG
   PFGM_CHECK(ode.z_max > ode.z_min && ode.z_min > 0, "[pfgm] expected 0 < z_min < z_max, got ", ode.z_min, ", ",
              ode.z_max);
   PFGM_CHECK(x.dim() == 2, "[pfgm encoder] expected points [B, N], got ", x.dim(), " dimensions");
-  auto y = x.to(torch::kFloat64);
-  Encoding e;
-  const double a = std::log(ode.z_min), b = std::log(ode.z_max);
-  if (o.solver == Solver::RK45) {
-    auto rhs = [&](const torch::Tensor& t, const torch::Tensor& v) { return pfgm_ode_rhs(field, t, v, ode); };
-    auto r = solve_rk45(rhs, y, a, b, o.rk45);
-    e.latents = r.y;
-    e.nfe = r.nfe;
-    return e;
-  }
-  PFGM_CHECK(o.solver == Solver::Euler, "[--solver] PFGM models integrate with euler or rk45, got heun");
-  const int n = o.schedule.num_steps;
-  PFGM_CHECK(n >= 1, "[--steps] got ", n, ", expected at least 1");
-  const int64_t B = y.size(0);
-  for (int i = 0; i < n; ++i) {
-    const double t_cur = a + (b - a) * i / n, t_next = a + (b - a) * (i + 1) / n;
-    const auto dx_dt = pfgm_ode_rhs(field, torch::full({B}, t_cur, y.options()), y, ode);
-    // x ← x + (dx/dz)·(z_{i+1} − z_i) with dx/dz = (dx/dt')/z (PFGM, Sec. 3.3).
-    y = y + dx_dt * (std::exp(t_next - t_cur) - 1);
-  }
-  e.latents = y;
-  e.nfe = n;
-  return e;
+  const auto& solver = solver_entry(o.solver);
+  PFGM_CHECK(solver.encode_z, "[solver] PFGM models integrate with euler or rk45, got ", solver.name);
+  return solver.encode_z(field, x.to(torch::kFloat64), ode, o);
 }
 
 Encoding encode(networks::Model& model, const torch::Tensor& x, const SamplerOptions& options) {
@@ -108,7 +66,7 @@ Encoding encode(networks::Model& model, const torch::Tensor& x, const SamplerOpt
   const int64_t B = x.size(0);
   PFGM_CHECK(x.numel() / B == c.N, "[encode] data of ", x.numel() / B, " values per sample, the model's data dimension N is ",
              c.N);
-  PFGM_CHECK(options.batch > 0, "[--batch] got ", options.batch, ", expected > 0");
+  PFGM_CHECK(options.batch > 0, "[batch] got ", options.batch, ", expected > 0");
   PFGM_CHECK(!options.class_labels.defined() || options.class_labels.size(0) == B, "[encode] ",
              options.class_labels.defined() ? options.class_labels.size(0) : 0, " class label rows for ", B, " samples");
   model.eval();
@@ -120,11 +78,11 @@ Encoding encode(networks::Model& model, const torch::Tensor& x, const SamplerOpt
     const auto chunk = x0.narrow(0, start, n);
     Encoding e;
     if (c.precond == networks::Precond::PFGM) {
-      e = encode_pfgm_ode(model.field_fn(), chunk.reshape({n, -1}), {c.z_max, c.z_min, c.gamma, 0}, options);
+      e = encode_pfgm_ode(field_of(model), chunk.reshape({n, -1}), {c.z_max, c.z_min, c.gamma, 0}, options);
       e.latents = e.latents.reshape(chunk.sizes());
     } else {
       const auto labels = options.class_labels.defined() ? options.class_labels.narrow(0, start, n) : torch::Tensor();
-      e = encode_sigma_ode(model.denoiser(labels), chunk, options);
+      e = encode_sigma_ode(denoiser_of(model, labels), chunk, options);
     }
     parts.push_back(e.latents.cpu());
     out.nfe = std::max(out.nfe, e.nfe);

@@ -4,29 +4,14 @@
 #include <functional>
 #include <memory>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
 #include "pfgm/physics/prior.h"
-#include "pfgm/samplers/euler.h"
+#include "pfgm/samplers/solver_table.h"
 
 namespace pfgm::samplers {
-
-Solver parse_solver(const std::string& name) {
-  if (name == "heun") return Solver::Heun;
-  if (name == "euler") return Solver::Euler;
-  if (name == "rk45") return Solver::RK45;
-  throw Error("[--solver] got '" + name + "', expected heun, euler or rk45");
-}
-
-std::string to_string(Solver s) {
-  switch (s) {
-    case Solver::Heun: return "heun";
-    case Solver::Euler: return "euler";
-    default: return "rk45";
-  }
-}
 
 torch::Tensor prior_latents(const networks::ModelConfig& c, const std::vector<int64_t>& seeds,
                             const std::vector<int64_t>& sample_shape, double sigma_max) {
@@ -50,40 +35,14 @@ torch::Tensor integrate_batch(networks::Model& model, const torch::Tensor& laten
                               const torch::Tensor& class_labels, core::SeedStreams* noise, int64_t& nfe,
                               Trajectory* trajectory) {
   const auto& c = model.config();
+  const auto& solver = solver_entry(o.solver);
   if (c.precond == networks::Precond::PFGM) {
-    PFGMODEOptions pfgm{c.z_max, c.z_min, c.gamma, 0};
+    PFGM_CHECK(solver.decode_z, "[solver] PFGM models integrate with euler or rk45, got ", solver.name);
+    const PFGMODEOptions pfgm{c.z_max, c.z_min, c.gamma, 0};
     const auto x0 = latents.reshape({latents.size(0), -1});
-    torch::Tensor x;
-    if (o.solver == Solver::RK45) {
-      auto r = pfgm_rk45_sampler(model.field_fn(), x0, pfgm, o.rk45);
-      nfe = r.nfe;
-      x = r.y;
-    } else {
-      PFGM_CHECK(o.solver == Solver::Euler, "[--solver] PFGM models integrate with euler or rk45, got heun");
-      nfe = o.schedule.num_steps;
-      x = pfgm_euler_sampler(model.field_fn(), x0, o.schedule.num_steps, pfgm, trajectory);
-    }
-    return x.reshape(latents.sizes());
+    return solver.decode_z(field_of(model), x0, pfgm, o, trajectory, nfe).reshape(latents.sizes());
   }
-  const auto denoise = model.denoiser(class_labels);
-  if (o.solver == Solver::RK45) {
-    OdeRhs rhs = [&](const torch::Tensor& sigma, const torch::Tensor& x) {
-      std::vector<int64_t> s(x.dim(), 1);
-      s[0] = -1;
-      return (x - denoise(x, sigma)) / sigma.reshape(s);  // dx/dσ = (x − D(x; σ))/σ
-    };
-    auto r = solve_rk45(rhs, latents, o.schedule.sigma_max, o.schedule.sigma_min, o.rk45);
-    nfe = r.nfe + 1;
-    // Final Euler step to σ = 0: x ← D(x; σ_min).
-    return denoise(r.y, torch::scalar_tensor(o.schedule.sigma_min, torch::kFloat64));
-  }
-  const auto t = edm_sigma_steps(o.schedule);
-  if (o.solver == Solver::Euler) {
-    nfe = o.schedule.num_steps;
-    return euler_sampler(denoise, latents, t, trajectory);
-  }
-  nfe = 2 * o.schedule.num_steps - 1;
-  return heun_sampler(denoise, latents, t, o.churn, noise, trajectory);
+  return solver.decode_sigma(denoiser_of(model, class_labels), latents, o, noise, trajectory, nfe);
 }
 
 // integrate_batch over rows [start, end) of `count`, options.batch at a time: `latents_of` gives
@@ -91,7 +50,7 @@ torch::Tensor integrate_batch(networks::Model& model, const torch::Tensor& laten
 Samples integrate(networks::Model& model, int64_t count, const SamplerOptions& options, bool keep_trajectory,
                   const std::function<torch::Tensor(int64_t, int64_t)>& latents_of,
                   const std::function<std::unique_ptr<core::SeedStreams>(int64_t, int64_t)>& noise_of) {
-  PFGM_CHECK(options.batch > 0, "[--batch] got ", options.batch, ", expected > 0");
+  PFGM_CHECK(options.batch > 0, "[batch] got ", options.batch, ", expected > 0");
   PFGM_CHECK(!options.class_labels.defined() || options.class_labels.size(0) == count, "[sampler] ",
              options.class_labels.defined() ? options.class_labels.size(0) : 0, " class label rows for ", count,
              " samples");
@@ -126,7 +85,7 @@ Samples integrate(networks::Model& model, int64_t count, const SamplerOptions& o
 
 Samples generate(networks::Model& model, const std::vector<int64_t>& seeds, const std::vector<int64_t>& sample_shape,
                  const SamplerOptions& options, bool keep_trajectory) {
-  PFGM_CHECK(!seeds.empty(), "[--seeds] no seeds given");
+  PFGM_CHECK(!seeds.empty(), "[seeds] no seeds given");
   auto chunk = [&](int64_t start, int64_t end) {
     return std::vector<int64_t>(seeds.begin() + start, seeds.begin() + end);
   };
@@ -144,7 +103,7 @@ Samples decode(networks::Model& model, const torch::Tensor& latents, const Sampl
   PFGM_CHECK(latents.numel() / latents.size(0) == model.config().N, "[decode] latents of ", latents.numel() / latents.size(0),
              " values per sample, the model's data dimension N is ", model.config().N);
   PFGM_CHECK(options.solver != Solver::Heun || options.churn.S_churn <= 0,
-             "[--S_churn] decoding is deterministic: got ", options.churn.S_churn, ", expected 0");
+             "[S_churn] decoding is deterministic: got ", options.churn.S_churn, ", expected 0");
   const auto x_T = latents.to(torch::kCPU, torch::kFloat64);
   return integrate(
       model, x_T.size(0), options, keep_trajectory,

@@ -2,7 +2,9 @@
 // One configuration schema for every model: the preconditioner's constructor arguments as the
 // official EDMPrecond takes them (model_type, D, pfgmpp, sigma_data, network arguments), plus the
 // physics a checkpoint needs to be sampled without flags. Stored as JSON in checkpoint metadata.
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -10,8 +12,12 @@ namespace pfgm::networks {
 
 enum class Precond { EDM, PFGM };  // PFGM++/EDM denoiser D(x; σ), or the original PFGM field v(x, z)
 
+// The network family, stored as the official class name in "model_type": the vector MLP, EDM's
+// DDPM++/NCSN++ (SongUNet) and ADM (DhariwalUNet), and the original PFGM's NCSN++ (NCSNpp).
+enum class NetworkFamily { ToyMLP, SongUNet, DhariwalUNet, NCSNpp };
+
 struct ModelConfig {
-  std::string model_type = "ToyMLP";  // ToyMLP (vector data); image networks by their official names
+  NetworkFamily family = NetworkFamily::ToyMLP;  // "model_type"
   Precond precond = Precond::EDM;
   int64_t N = 2;                       // data dimension
   double D = 128;                      // augmented dimensions (kInfiniteD: diffusion); PFGM: 1
@@ -24,10 +30,18 @@ struct ModelConfig {
   double upper_norm = 0;               // PFGM prior clip R ≤ upper_norm (official sampling); 0 = exact law
   nlohmann::json network;              // the network's own arguments (all other keys)
 
+  bool is_image() const { return family != NetworkFamily::ToyMLP; }
+  int64_t img_resolution() const;             // image networks: H = W; 0 for vector data
+  int64_t img_channels() const;               // image networks: C; 0 for vector data
+  std::vector<int64_t> sample_shape() const;  // [C, H, W] for images, [N] for vector data
+  int64_t label_dim() const;                  // classes of a conditional model, 0 if unconditional
+
   nlohmann::json to_json() const;
   static ModelConfig from_json(const nlohmann::json& j);  // unknown keys go to `network`; throws pfgm::Error
 };
 
 std::string to_string(Precond p);
+std::string to_string(NetworkFamily f);  // the official class name
+NetworkFamily parse_network_family(const std::string& model_type);  // throws pfgm::Error
 
 }  // namespace pfgm::networks

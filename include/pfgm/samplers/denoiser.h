@@ -6,6 +6,10 @@
 
 #include <torch/types.h>
 
+namespace pfgm::networks {
+class Model;
+}
+
 namespace pfgm::samplers {
 
 // x [B, ...] float64; sigma float64, 0-d (one σ for the batch) or [B]; returns D(x; σ) float64 like x.
@@ -13,6 +17,12 @@ using Denoiser = std::function<torch::Tensor(const torch::Tensor& x, const torch
 
 // x [B, N] float64, z [B] float64; returns the field v [B, N+1] float64 (last column: v_z < 0).
 using FieldFn = std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& z)>;
+
+// A model as the samplers call it: float64 in and out, without gradients, evaluated on the model's
+// device. class_labels (one-hot [B, label_dim] or [1, label_dim]) are passed to every call. The
+// model must outlive the callback.
+Denoiser denoiser_of(networks::Model& model, const torch::Tensor& class_labels = {});
+FieldFn field_of(networks::Model& model);
 
 // Records the state after every step (for trajectory plots); optional everywhere.
 struct Trajectory {

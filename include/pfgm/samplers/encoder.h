@@ -5,7 +5,7 @@
 // to z_max. decode() of sampler.h maps the latents back.
 #include <vector>
 
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/samplers/denoiser.h"
 #include "pfgm/samplers/pfgm_ode.h"
 #include "pfgm/samplers/sampler.h"

@@ -4,17 +4,14 @@
 #include <string>
 #include <vector>
 
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/samplers/heun.h"
 #include "pfgm/samplers/pfgm_ode.h"
 #include "pfgm/samplers/rk45.h"
+#include "pfgm/samplers/solver.h"
 #include "pfgm/samplers/step_schedule.h"
 
 namespace pfgm::samplers {
-
-enum class Solver { Heun, Euler, RK45 };
-Solver parse_solver(const std::string& name);  // "heun" | "euler" | "rk45"
-std::string to_string(Solver s);
 
 struct SamplerOptions {
   Solver solver = Solver::Heun;   // --solver

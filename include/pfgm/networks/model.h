@@ -6,7 +6,6 @@
 
 #include "pfgm/networks/model_config.h"
 #include "pfgm/networks/network.h"
-#include "pfgm/samplers/denoiser.h"
 
 namespace pfgm::networks {
 
@@ -21,21 +20,17 @@ class Model : public torch::nn::Module {
   // PFGM: the predicted normalised field [B, N+1] at x [B, N], z [B] (z clamped to ≥ 1e−10 as the reference).
   torch::Tensor field(const torch::Tensor& x, const torch::Tensor& z);
 
-  // Callbacks for the samplers: float64 in and out, without gradients, on this model's device.
-  // class_labels (one-hot [B, label_dim] or [1, label_dim]) are passed to every call.
-  samplers::Denoiser denoiser(const torch::Tensor& class_labels = {});
-  samplers::FieldFn field_fn();
+  torch::Device device() const;  // where the parameters are (the CPU for a model without any)
 
   const ModelConfig& config() const { return config_; }
   std::shared_ptr<Network> model;
 
  private:
   ModelConfig config_;
-  int64_t label_dim_ = 0;
   bool use_fp16_ = false;
 };
 
-// Builds the network named by config.model_type (pfgm::Error for unknown types).
+// Builds the network of config.family.
 std::shared_ptr<Network> make_network(const ModelConfig& config);
 
 }  // namespace pfgm::networks
