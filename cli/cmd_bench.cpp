@@ -7,12 +7,13 @@
 
 #include <nlohmann/json.hpp>
 #include <torch/cuda.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/cuda.h>
 
 #include "commands.h"
 #include "pfgm/core/device.h"
 #include "pfgm/core/error.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/networks/flop_counter.h"
 #include "pfgm/networks/presets.h"
 
@@ -39,15 +40,14 @@ void run_bench(const BenchArgs& a) {
   const auto device = core::parse_device(a.device);
   const auto dtype = parse_dtype(a.dtype);
   const int64_t B = a.batch ? a.batch : (device.is_cuda() ? 128 : 8);
-  torch::manual_seed(0);
+  at::manual_seed(0);
   auto config = networks::ModelConfig::from_json(networks::preset_config(a.preset));
   config.network["dropout"] = 0.0;
   networks::Model model(config);
   model.to(device);
-  const int64_t res = config.network.value("img_resolution", int64_t{0});
-  const int64_t ch = config.network.value("img_channels", int64_t{3});
-  PFGM_CHECK(res > 0, "[bench] preset '", a.preset, "' is not an image network");
-  const int64_t label_dim = config.network.value("label_dim", int64_t{0});
+  const int64_t res = config.img_resolution(), ch = config.img_channels();
+  PFGM_CHECK(config.is_image(), "[bench] preset '", a.preset, "' is not an image network");
+  const int64_t label_dim = config.label_dim();
   const auto opts = torch::TensorOptions().device(device);
   const auto x = torch::randn({B, ch, res, res}, opts).to(dtype);
   const auto c_noise = torch::randn({B}, opts);
@@ -58,7 +58,7 @@ void run_bench(const BenchArgs& a) {
   };
   int64_t flops = 0;
   {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     networks::FlopCounter counter;
     model.model->forward(x, c_noise, labels);
     flops = counter.flops();
@@ -74,7 +74,7 @@ void run_bench(const BenchArgs& a) {
   };
   model.eval();
   const double t_forward = time_it([&] {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     model.model->forward(x, c_noise, labels);
   });
   model.train();

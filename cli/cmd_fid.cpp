@@ -5,7 +5,7 @@
 #include <memory>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "commands.h"
 #include "pfgm/core/device.h"

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "commands.h"
 #include "network_path.h"
@@ -14,6 +14,7 @@
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
 #include "pfgm/io/checkpoint.h"
+#include "pfgm/networks/model_file.h"
 #include "pfgm/io/npy.h"
 #include "pfgm/io/png.h"
 #include "pfgm/samplers/sampler.h"
@@ -39,12 +40,10 @@ void run_generate(const GenerateArgs& a) {
   core::configure_process(a.threads);
   const auto device = core::parse_device(a.device);
   const auto file = find_network(a.network);
-  auto model = io::load_model(file);
+  auto model = networks::load_model(file);
   model->to(device);
   const auto& c = model->config();
-  const int64_t res = c.network.value("img_resolution", int64_t{0});
-  const int64_t ch = c.network.value("img_channels", int64_t{3});
-  PFGM_CHECK(res > 0, "[--network] ", file, ": a ", c.model_type, " model for vector data; use pfgm toy sample");
+  PFGM_CHECK(c.is_image(), "[--network] ", file, ": a ", networks::to_string(c.family), " model for vector data; use pfgm toy sample");
   PFGM_CHECK(!a.outdir.empty(), "[--outdir] required: where the images go");
   const auto seeds = core::parse_seeds(a.seeds);
 
@@ -55,7 +54,7 @@ void run_generate(const GenerateArgs& a) {
   s.rk45.rtol = a.rtol;
   s.rk45.atol = a.atol;
   s.batch = a.batch;
-  const int64_t label_dim = c.network.value("label_dim", int64_t{0});
+  const int64_t label_dim = c.label_dim();
   if (label_dim) {
     // One-hot labels: --class for every image, else each seed's own random class.
     PFGM_CHECK(a.class_idx < label_dim, "[--class] got ", a.class_idx, ", the model has ", label_dim, " classes");
@@ -70,7 +69,7 @@ void run_generate(const GenerateArgs& a) {
     PFGM_CHECK(a.class_idx < 0, "[--class] the model is unconditional");
   }
 
-  const auto samples = samplers::generate(*model, seeds, {ch, res, res}, s);
+  const auto samples = samplers::generate(*model, seeds, c.sample_shape(), s);
   const auto images = io::to_uint8(samples.x);
   fs::create_directories(a.outdir);
   for (size_t i = 0; i < seeds.size(); ++i) {
@@ -110,7 +109,7 @@ void add_generate_command(CLI::App& app) {
   c->add_option("--S_min", a->S_min, "churn from σ ≥ S_min")->capture_default_str();
   c->add_option("--S_max", a->S_max, "churn up to σ ≤ S_max")->capture_default_str();
   c->add_option("--S_noise", a->S_noise, "churn noise inflation")->capture_default_str();
-  c->add_option("--solver", a->solver, "heun | euler | rk45 (adaptive; NFE printed)")->capture_default_str();
+  c->add_option("--solver", a->solver, samplers::solver_names() + " (rk45: adaptive; NFE printed)")->capture_default_str();
   c->add_option("--rtol", a->rtol, "RK45 relative tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--atol", a->atol, "RK45 absolute tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--grid", a->grid, "grid PNG path (default <outdir>/grid.png)");

@@ -5,13 +5,14 @@
 #include <memory>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/nn/module.h>
 
 #include "commands.h"
 #include "pfgm/core/device.h"
 #include "pfgm/core/error.h"
 #include "pfgm/io/checkpoint.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model_file.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/networks/flop_counter.h"
 #include "pfgm/networks/presets.h"
 
@@ -56,11 +57,11 @@ std::string shape_string(const torch::Tensor& t) {
 // FLOPs of one forward pass of the inner network at batch 1 (2 per multiply-add).
 int64_t forward_flops(networks::Model& model) {
   const auto& c = model.config();
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   model.eval();
-  const int64_t res = c.network.value("img_resolution", int64_t{0});
-  const int64_t ch = c.network.value("img_channels", int64_t{3});
-  const auto x = res ? torch::randn({1, ch, res, res}) : torch::randn({1, c.N});
+  auto shape = c.sample_shape();
+  shape.insert(shape.begin(), 1);
+  const auto x = torch::randn(shape);
   networks::FlopCounter counter;
   if (c.precond == networks::Precond::PFGM) model.field(x, torch::ones({1}));
   else model.denoise(x, torch::ones({1}));
@@ -77,7 +78,7 @@ void run_info(const InfoArgs& a) {
   core::configure_process(0);
   std::shared_ptr<networks::Model> model;
   if (!a.checkpoint.empty()) {
-    model = io::load_model(a.checkpoint);
+    model = networks::load_model(a.checkpoint);
   } else {
     nlohmann::json j;
     if (!a.preset.empty()) {
@@ -91,7 +92,7 @@ void run_info(const InfoArgs& a) {
         throw Error("[info] --config " + a.config + ": not valid JSON (" + e.what() + ")");
       }
     }
-    torch::manual_seed(0);
+    at::manual_seed(0);
     model = std::make_shared<networks::Model>(networks::ModelConfig::from_json(j));
   }
   if (a.keys) {
@@ -107,7 +108,7 @@ void run_info(const InfoArgs& a) {
     std::puts(j.dump().c_str());
     return;
   }
-  std::printf("model       %s (%s), N = %lld\n", c.model_type.c_str(), networks::to_string(c.precond).c_str(),
+  std::printf("model       %s (%s), N = %lld\n", networks::to_string(c.family).c_str(), networks::to_string(c.precond).c_str(),
               static_cast<long long>(c.N));
   std::printf("config      %s\n", c.to_json().dump().c_str());
   std::printf("parameters  %lld (%.2fM)\n", static_cast<long long>(params), params / 1e6);

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "commands.h"
 #include "network_path.h"
@@ -14,6 +14,7 @@
 #include "pfgm/data/image_dataset.h"
 #include "pfgm/eval/likelihood.h"
 #include "pfgm/io/checkpoint.h"
+#include "pfgm/networks/model_file.h"
 #include "pfgm/physics/augmented_space.h"
 
 namespace pfgm::cli {
@@ -43,13 +44,12 @@ void run_likelihood(const LikelihoodArgs& a) {
   PFGM_CHECK(a.num >= 0, "[--num] got ", a.num, ", expected ≥ 0 (0: every image)");
 
   const auto file = find_network(a.network);
-  auto model = io::load_model(file);
+  auto model = networks::load_model(file);
   model->to(device);
   const auto& c = model->config();
-  const int64_t res = c.network.value("img_resolution", int64_t{0});
-  const int64_t ch = c.network.value("img_channels", int64_t{3});
-  PFGM_CHECK(res > 0, "[--network] ", file, ": a ", c.model_type, " model for vector data; expected an image model");
-  const int64_t label_dim = c.network.value("label_dim", int64_t{0});
+  const int64_t res = c.img_resolution(), ch = c.img_channels();
+  PFGM_CHECK(c.is_image(), "[--network] ", file, ": a ", networks::to_string(c.family), " model for vector data; expected an image model");
+  const int64_t label_dim = c.label_dim();
 
   data::ImageDatasetOptions d;
   d.train = a.split == "train";  // formats without splits (image folders, zips) hold one set

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "flag_names.h"
 #include "pfgm/core/error.h"
 
 int main(int argc, char** argv) {
@@ -36,7 +37,7 @@ int main(int argc, char** argv) {
     std::cerr << "pfgm: error: " << e.what() << "\n";
     return 2;
   } catch (const pfgm::Error& e) {
-    std::cerr << "pfgm: error: " << e.what() << "\n";
+    std::cerr << "pfgm: error: " << pfgm::cli::with_flag_names(app, e.what()) << "\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "pfgm: internal error: " << e.what() << "\n";

@@ -5,27 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <utility>
 
+#include "pfgm/core/error.h"
+
 namespace pfgm::cli {
-
-namespace {
-volatile std::sig_atomic_t g_stop = 0;
-extern "C" void on_signal(int) { g_stop = 1; }
-}  // namespace
-
-StopOnSignal::StopOnSignal() {
-  g_stop = 0;
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-}
-StopOnSignal::~StopOnSignal() {
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-}
-bool StopOnSignal::requested() { return g_stop != 0; }
 
 std::string format_duration(double s) {
   char b[32];
@@ -61,6 +46,12 @@ void CountProgress::operator()(int64_t done, int64_t total) {
   const double elapsed = seconds_now() - start_, rate = done / std::max(elapsed, 1e-9);
   std::fprintf(stderr, "\r%s  %lld/%lld %s  %.1f %s/s  ETA %s   ", what_.c_str(), (long long)done, (long long)total,
                unit_.c_str(), rate, unit_.c_str(), format_duration((total - done) / std::max(rate, 1e-9)).c_str());
+}
+
+void check_not_interrupted(const training::DriverResult& result, const training::Trainer& trainer) {
+  if (!result.interrupted) return;
+  throw Error("[train] interrupted at kimg " + std::to_string(trainer.nimg() / 1000) + " (step " +
+              std::to_string(trainer.step()) + "); continue with --resume " + trainer.last_state());
 }
 
 void end_progress() {

@@ -1,25 +1,20 @@
 #pragma once
-// What every long-running command shares: stopping cleanly on SIGINT/SIGTERM after the current
-// step, and the terminal progress line (step, loss, rate, ETA).
+// What every long-running command shares: the terminal progress line (step, loss, rate, ETA) and
+// the one-line error of a run stopped by a signal.
 #include <string>
 
-#include "pfgm/training/trainer.h"
+#include "pfgm/training/training_driver.h"
 
 namespace pfgm::cli {
 
-// While alive, SIGINT and SIGTERM set a flag instead of killing the process.
-class StopOnSignal {
- public:
-  StopOnSignal();
-  ~StopOnSignal();
-  static bool requested();
-};
-
 std::string format_duration(double seconds);  // "4m05s", "1h02m"
 
-// One progress line on stderr ("\r"-updated on a terminal, one line per call otherwise).
+// One progress line on stderr ("\r"-updated on a terminal, one line per tick otherwise).
 void print_progress(const training::Progress& p, const std::string& extra = "");
 void end_progress();
+
+// pfgm::Error naming the training state to continue from, when the run was interrupted.
+void check_not_interrupted(const training::DriverResult& result, const training::Trainer& trainer);
 
 // Progress of a counted job ("detector  1200/50000 images  310 img/s  ETA 2m35s"): a "\r"-updated
 // line on a terminal, nothing otherwise; call end_progress() after the last one.

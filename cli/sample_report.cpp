@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/eval/detector.h"

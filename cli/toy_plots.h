@@ -7,7 +7,7 @@
 
 #include <torch/types.h>
 
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/samplers/denoiser.h"
 
 namespace pfgm::cli {

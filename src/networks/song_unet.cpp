@@ -1,8 +1,9 @@
 #include "pfgm/networks/song_unet.h"
 
+#include <algorithm>
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
 
 #include "pfgm/networks/network_options.h"
 #include "pfgm/networks/positional_embedding.h"
@@ -35,17 +36,13 @@ SongUNetOptions song_unet_options_from_json(const nlohmann::json& j) {
 }
 
 namespace {
-bool contains(const std::vector<int64_t>& v, int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
-}  // namespace
 
-SongUNet::SongUNet(const SongUNetOptions& o) : options(o) {
-  const int64_t emb_channels = o.model_channels * o.channel_mult_emb;
-  const int64_t noise_channels = o.model_channels * o.channel_mult_noise;
-  const InitOptions init{"xavier_uniform", 1, 0};
-  const InitOptions init_zero{"xavier_uniform", 1e-5, 0};
-  const InitOptions init_attn{"xavier_uniform", std::sqrt(0.2), 0};
+bool contains(const std::vector<int64_t>& v, int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+// The block settings DDPM++ and NCSN++ share (networks.py SongUNet's block_kwargs).
+UNetBlockOptions song_block_options(const SongUNetOptions& o) {
   UNetBlockOptions block;
-  block.emb_channels = emb_channels;
+  block.emb_channels = o.model_channels * o.channel_mult_emb;
   block.num_heads = 1;
   block.dropout = o.dropout;
   block.skip_scale = std::sqrt(0.5);
@@ -53,18 +50,28 @@ SongUNet::SongUNet(const SongUNetOptions& o) : options(o) {
   block.resample_filter = o.resample_filter;
   block.resample_proj = true;
   block.adaptive_scale = false;
-  block.init = init;
-  block.init_zero = init_zero;
-  block.init_attn = init_attn;
-  auto make_block = [&](int64_t in, int64_t out, bool up, bool down, bool attention) {
-    auto b = block;
-    b.in_channels = in;
-    b.out_channels = out;
-    b.up = up;
-    b.down = down;
-    b.attention = attention;
-    return std::make_shared<UNetBlock>(b);
-  };
+  block.init = InitOptions{"xavier_uniform", 1, 0};
+  block.init_zero = InitOptions{"xavier_uniform", 1e-5, 0};
+  block.init_attn = InitOptions{"xavier_uniform", std::sqrt(0.2), 0};
+  return block;
+}
+
+std::shared_ptr<UNetBlock> make_block(UNetBlockOptions b, int64_t in, int64_t out, bool up, bool down, bool attention) {
+  b.in_channels = in;
+  b.out_channels = out;
+  b.up = up;
+  b.down = down;
+  b.attention = attention;
+  return std::make_shared<UNetBlock>(b);
+}
+
+}  // namespace
+
+SongUNet::SongUNet(const SongUNetOptions& o) : options(o) {
+  const int64_t emb_channels = o.model_channels * o.channel_mult_emb;
+  const int64_t noise_channels = o.model_channels * o.channel_mult_noise;
+  const auto block = song_block_options(o);
+  const auto& init = block.init;
 
   // Mapping network.
   if (o.embedding_type == "fourier")
@@ -76,7 +83,12 @@ SongUNet::SongUNet(const SongUNetOptions& o) : options(o) {
   map_layer0_ = register_module("map_layer0", std::make_shared<Linear>(noise_channels, emb_channels, true, init));
   map_layer1_ = register_module("map_layer1", std::make_shared<Linear>(emb_channels, emb_channels, true, init));
 
-  // Encoder.
+  build_decoder(block, build_encoder(block));
+}
+
+std::vector<int64_t> SongUNet::build_encoder(const UNetBlockOptions& block) {
+  const auto& o = options;
+  const auto& init = block.init;
   auto enc = register_module("enc", std::make_shared<torch::nn::Module>());
   auto add_enc = [&](const std::string& name, std::shared_ptr<torch::nn::Module> m) {
     enc->register_module(name, m);
@@ -93,7 +105,7 @@ SongUNet::SongUNet(const SongUNetOptions& o) : options(o) {
       add_enc(level_name(res, "conv"), std::make_shared<Conv2d>(cin, cout, 3, true, ResampleOptions{}, init));
       skips.push_back(cout);
     } else {
-      add_enc(level_name(res, "down"), make_block(cout, cout, false, true, false));
+      add_enc(level_name(res, "down"), make_block(block, cout, cout, false, true, false));
       skips.push_back(cout);
       if (o.encoder_type == "skip") {
         add_enc(level_name(res, "aux_down"), std::make_shared<Conv2d>(caux, caux, 0, true, down_filter));
@@ -110,32 +122,36 @@ SongUNet::SongUNet(const SongUNetOptions& o) : options(o) {
       const int64_t cin = cout;
       cout = o.model_channels * o.channel_mult[level];
       add_enc(level_name(res, "block" + std::to_string(i)),
-              make_block(cin, cout, false, false, contains(o.attn_resolutions, res)));
+              make_block(block, cin, cout, false, false, contains(o.attn_resolutions, res)));
       skips.push_back(cout);
     }
   }
+  return skips;
+}
 
-  // Decoder.
+void SongUNet::build_decoder(const UNetBlockOptions& block, std::vector<int64_t> skips) {
+  const auto& o = options;
   auto dec = register_module("dec", std::make_shared<torch::nn::Module>());
   auto add_dec = [&](const std::string& name, std::shared_ptr<torch::nn::Module> m) {
     dec->register_module(name, m);
     dec_.push_back({name, m});
   };
+  int64_t cout = skips.back();  // the encoder's output: its last skip
   const size_t levels = o.channel_mult.size();
   for (size_t level = levels; level-- > 0;) {
     const int64_t res = o.img_resolution >> level;
     if (level == levels - 1) {
-      add_dec(level_name(res, "in0"), make_block(cout, cout, false, false, true));
-      add_dec(level_name(res, "in1"), make_block(cout, cout, false, false, false));
+      add_dec(level_name(res, "in0"), make_block(block, cout, cout, false, false, true));
+      add_dec(level_name(res, "in1"), make_block(block, cout, cout, false, false, false));
     } else {
-      add_dec(level_name(res, "up"), make_block(cout, cout, true, false, false));
+      add_dec(level_name(res, "up"), make_block(block, cout, cout, true, false, false));
     }
     for (int64_t i = 0; i <= o.num_blocks; ++i) {
       const int64_t cin = cout + skips.back();
       skips.pop_back();
       cout = o.model_channels * o.channel_mult[level];
-      add_dec(level_name(res, "block" + std::to_string(i)),
-              make_block(cin, cout, false, false, i == o.num_blocks && contains(o.attn_resolutions, res)));
+      const bool attention = i == o.num_blocks && contains(o.attn_resolutions, res);
+      add_dec(level_name(res, "block" + std::to_string(i)), make_block(block, cin, cout, false, false, attention));
     }
     if (o.decoder_type == "skip" || level == 0) {
       if (o.decoder_type == "skip" && level < levels - 1)
@@ -144,7 +160,7 @@ SongUNet::SongUNet(const SongUNetOptions& o) : options(o) {
                                          ResampleOptions{true, false, o.resample_filter, false}));
       add_dec(level_name(res, "aux_norm"), std::make_shared<GroupNorm>(cout, 32, 4, 1e-6));
       add_dec(level_name(res, "aux_conv"),
-              std::make_shared<Conv2d>(cout, o.out_channels, 3, true, ResampleOptions{}, init_zero));
+              std::make_shared<Conv2d>(cout, o.out_channels, 3, true, ResampleOptions{}, block.init_zero));
     }
   }
 }
@@ -164,7 +180,8 @@ torch::Tensor SongUNet::forward(const torch::Tensor& x_in, const torch::Tensor& 
   if (map_label_) {
     auto labels = class_labels;
     if (is_training() && options.label_dropout > 0)
-      labels = labels * (torch::rand({labels.size(0), 1}, labels.options()) >= options.label_dropout).to(labels.dtype());
+      labels =
+          labels * (torch::rand({labels.size(0), 1}, labels.options()) >= options.label_dropout).to(labels.dtype());
     emb = emb + map_label_->forward(labels * std::sqrt(static_cast<double>(map_label_->in_features)));
   }
   if (map_augment_ && augment_labels.defined()) emb = emb + map_augment_->forward(augment_labels);

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <vector>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 
@@ -81,6 +81,25 @@ void check_images(const torch::Tensor& images, const char* where) {
              ", expected H, W >= 1");
 }
 
+// On the host in float64, where the transforms are composed.
+torch::Tensor to_host(const torch::Tensor& t) { return t.to(torch::kCPU, torch::kFloat64); }
+
+// augment.py's random draws: float32 on the generator's device, in the order they are called.
+struct AugmentRandom {
+  explicit AugmentRandom(at::Generator& g)
+      : gen(g), dev32(torch::TensorOptions().dtype(torch::kFloat32).device(g.device())) {}
+  torch::Tensor rand(at::IntArrayRef shape) const { return at::rand(shape, gen, dev32); }
+  torch::Tensor randn(at::IntArrayRef shape) const { return at::randn(shape, gen, dev32); }
+  // w where rand < prob, else 0 (augment.py's torch.where), on the host in float64.
+  torch::Tensor kept(const torch::Tensor& w, at::IntArrayRef keep_shape, double prob) const {
+    const auto keep = (rand(keep_shape) < prob).cpu();
+    return torch::where(keep, to_host(w), torch::zeros({}, kF64));
+  }
+
+  at::Generator& gen;
+  const torch::TensorOptions dev32;
+};
+
 }  // namespace
 
 torch::Tensor translate2d(const torch::Tensor& tx, const torch::Tensor& ty) {
@@ -109,15 +128,7 @@ AugmentDraws draw_augment(int64_t B, int64_t H, int64_t W, const AugmentOptions&
   check_options(o);
   // Draws are float32 on the generator's device as augment.py's; transforms are composed in float64
   // on the CPU (the margin needs host values anyway). The draw order follows augment.py.
-  const auto dev32 = torch::TensorOptions().dtype(torch::kFloat32).device(gen.device());
-  const auto rand = [&](at::IntArrayRef shape) { return at::rand(shape, gen, dev32); };
-  const auto randn = [&](at::IntArrayRef shape) { return at::randn(shape, gen, dev32); };
-  const auto host = [](const torch::Tensor& t) { return t.to(torch::kCPU, torch::kFloat64); };
-  // w where rand < prob, else 0 (augment.py's torch.where), on the host in float64.
-  const auto kept = [&](const torch::Tensor& w, at::IntArrayRef keep_shape, double prob) {
-    const auto keep = (rand(keep_shape) < prob).cpu();
-    return torch::where(keep, host(w), torch::zeros({}, kF64));
-  };
+  const AugmentRandom draw(gen);
 
   AugmentDraws d;
   std::vector<torch::Tensor> labels(kAugmentDim, torch::zeros({B}, kF64));
@@ -126,7 +137,7 @@ AugmentDraws draw_augment(int64_t B, int64_t H, int64_t W, const AugmentOptions&
   // Pixel blitting: w = randint(2), kept with probability min(1, multiplier·p).
   const auto flip = [&](double multiplier) {
     const auto w = at::randint(2, {B}, gen, torch::TensorOptions().dtype(torch::kInt64).device(gen.device()));
-    return kept(w, {B}, multiplier * o.p);
+    return draw.kept(w, {B}, multiplier * o.p);
   };
   d.xflip = torch::zeros({B}, torch::kBool);
   d.yflip = torch::zeros({B}, torch::kBool);
@@ -141,8 +152,8 @@ AugmentDraws draw_augment(int64_t B, int64_t H, int64_t W, const AugmentOptions&
 
   // Isotropic scaling: s = 2^(w·scale_std), w ~ N(0, 1).
   if (o.scale > 0) {
-    const auto w = randn({B});
-    const auto w_h = kept(w, {B}, o.scale * o.p);
+    const auto w = draw.randn({B});
+    const auto w_h = draw.kept(w, {B}, o.scale * o.p);
     const auto s = torch::exp2(w_h * o.scale_std);
     G_inv = G_inv.bmm(scale2d_inv(s, s));
     labels[2] = w_h;
@@ -150,8 +161,8 @@ AugmentDraws draw_augment(int64_t B, int64_t H, int64_t W, const AugmentOptions&
 
   // Arbitrary rotation: θ ~ U(−π·rotate_frac_max, π·rotate_frac_max).
   if (o.rotate_frac > 0) {
-    const auto u = host(rand({B}));
-    const auto theta = kept((u * 2 - 1) * (kPi * o.rotate_frac_max), {B}, o.rotate_frac * o.p);
+    const auto u = to_host(draw.rand({B}));
+    const auto theta = draw.kept((u * 2 - 1) * (kPi * o.rotate_frac_max), {B}, o.rotate_frac * o.p);
     G_inv = G_inv.bmm(rotate2d_inv(-theta));
     labels[3] = theta.cos() - 1;
     labels[4] = theta.sin();
@@ -162,10 +173,10 @@ AugmentDraws draw_augment(int64_t B, int64_t H, int64_t W, const AugmentOptions&
   // the labels (w·cos r, w·sin r) fix the axis and |w| but not the sign of w: (w, r) and (−w, r + π)
   // share labels and differ in transform.
   if (o.aniso > 0) {
-    const auto w = randn({B});
-    const auto r0 = (host(rand({B})) * 2 - 1) * kPi;
-    const auto w_h = kept(w, {B}, o.aniso * o.p);
-    const auto r = kept(r0, {B}, o.aniso_rotate_prob);
+    const auto w = draw.randn({B});
+    const auto r0 = (to_host(draw.rand({B})) * 2 - 1) * kPi;
+    const auto w_h = draw.kept(w, {B}, o.aniso * o.p);
+    const auto r = draw.kept(r0, {B}, o.aniso_rotate_prob);
     const auto s = torch::exp2(w_h * o.aniso_std);
     // augment.py: G_inv @ rotate2d_inv(r) @ scale2d_inv(s, 1/s) @ rotate2d_inv(−r).
     G_inv = G_inv.bmm(rotate2d_inv(r)).bmm(scale2d_inv(s, 1 / s)).bmm(rotate2d_inv(-r));
@@ -175,8 +186,8 @@ AugmentDraws draw_augment(int64_t B, int64_t H, int64_t W, const AugmentOptions&
 
   // Fractional translation by (tx·W, ty·H)·translate_frac_std pixels, t ~ N(0, I₂); one draw keeps both.
   if (o.translate_frac > 0) {
-    const auto t = randn({2, B});
-    const auto t_h = kept(t, {1, B}, o.translate_frac * o.p);
+    const auto t = draw.randn({2, B});
+    const auto t_h = draw.kept(t, {1, B}, o.translate_frac * o.p);
     G_inv = G_inv.bmm(translate2d_inv(t_h[0] * (W * o.translate_frac_std), t_h[1] * (H * o.translate_frac_std)));
     labels[7] = t_h[0];
     labels[8] = t_h[1];

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/optim.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
@@ -34,7 +34,7 @@ void check_labels(const networks::Classifier& net, const torch::Tensor& images, 
 torch::Tensor predict_classes(networks::Classifier& net, const torch::Tensor& images, int64_t batch) {
   PFGM_CHECK(batch >= 1, "[predict_classes] batch: got ", batch, ", expected ≥ 1");
   net->check_images(images, "[predict_classes]");
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   std::vector<torch::Tensor> out;
   for (int64_t i = 0; i < images.size(0); i += batch) {
     const int64_t b = std::min(batch, images.size(0) - i);

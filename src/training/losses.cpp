@@ -1,6 +1,6 @@
 #include "pfgm/training/losses.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/physics/empirical_field.h"
 #include "pfgm/physics/preconditioning.h"
@@ -37,7 +37,7 @@ torch::Tensor PFGMLoss::operator()(networks::Model& net, const torch::Tensor& y_
   const auto p = physics::pfgm_perturb(y_small.reshape({y_small.size(0), -1}).cpu(), perturbation, gen);
   torch::Tensor target;
   {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     const auto E = physics::empirical_field(p.x, p.z, charges.reshape({charges.size(0), -1}).cpu());
     target = physics::normalize_field(E, N, gamma).to(y_small.device(), torch::kFloat32);
   }

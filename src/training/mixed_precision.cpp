@@ -1,7 +1,7 @@
 #include "pfgm/training/mixed_precision.h"
 
 #include <ATen/autocast_mode.h>
-#include <torch/torch.h>
+#include <torch/nn/module.h>
 
 #include "pfgm/core/error.h"
 
@@ -17,7 +17,7 @@ Precision parse_precision(const std::string& name, const char* flag) {
 AutocastGuard::AutocastGuard(c10::DeviceType device, Precision precision) : device_(device) {
   if (precision == Precision::FP32) return;
   PFGM_CHECK(precision != Precision::FP16 || device == c10::DeviceType::CUDA,
-             "[--amp] fp16 autocast needs a CUDA device; use bf16 or fp32 on the CPU");
+             "[amp] fp16 autocast needs a CUDA device; use bf16 or fp32 on the CPU");
   was_enabled_ = at::autocast::is_autocast_enabled(device);
   was_dtype_ = at::autocast::get_autocast_dtype(device);
   at::autocast::set_autocast_enabled(device, true);
@@ -34,7 +34,7 @@ AutocastGuard::~AutocastGuard() {
 }
 
 void to_channels_last(torch::nn::Module& module) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   for (auto& p : module.parameters())
     if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
   for (auto& b : module.buffers())

@@ -10,11 +10,12 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/optim.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
 #include "pfgm/io/checkpoint.h"
+#include "pfgm/networks/model_file.h"
 
 namespace pfgm::training {
 
@@ -42,17 +43,17 @@ struct Trainer::State {
 Trainer::Trainer(std::shared_ptr<networks::Model> net, const TrainOptions& options, LossFn loss)
     : net_(std::move(net)), options_(options), loss_(std::move(loss)) {
   auto& o = options_;
-  PFGM_CHECK(o.total_nimg > 0, "[--duration] got ", o.total_nimg, " images, expected > 0");
-  PFGM_CHECK(o.batch > 0, "[--batch] got ", o.batch, ", expected > 0");
+  PFGM_CHECK(o.total_nimg > 0, "[total_nimg] got ", o.total_nimg, " images, expected > 0");
+  PFGM_CHECK(o.batch > 0, "[batch] got ", o.batch, ", expected > 0");
   if (o.batch_gpu <= 0 || o.batch_gpu > o.batch) o.batch_gpu = o.batch;
-  PFGM_CHECK(o.batch % o.batch_gpu == 0, "[--batch-gpu] ", o.batch_gpu, " does not divide --batch ", o.batch);
-  PFGM_CHECK(o.lr > 0, "[--lr] got ", o.lr, ", expected > 0");
-  PFGM_CHECK(o.loss_scaling > 0, "[--ls] got ", o.loss_scaling, ", expected > 0");
-  PFGM_CHECK(o.tick_nimg > 0, "[--tick] got ", o.tick_nimg, " images, expected > 0");
+  PFGM_CHECK(o.batch % o.batch_gpu == 0, "[batch_gpu] ", o.batch_gpu, " does not divide the batch ", o.batch);
+  PFGM_CHECK(o.lr > 0, "[lr] got ", o.lr, ", expected > 0");
+  PFGM_CHECK(o.loss_scaling > 0, "[loss_scaling] got ", o.loss_scaling, ", expected > 0");
+  PFGM_CHECK(o.tick_nimg > 0, "[tick_nimg] got ", o.tick_nimg, " images, expected > 0");
   ema_ = std::make_shared<networks::Model>(net_->config());
   ema_->to(net_->parameters().front().device());
   {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     auto src = io::state_dict(*net_), dst = io::state_dict(*ema_);
     for (size_t i = 0; i < src.size(); ++i) dst[i].second.copy_(src[i].second);
   }
@@ -102,7 +103,7 @@ void Trainer::update_ema() {
   double halflife = options_.ema_halflife_nimg;
   if (options_.ema_rampup_ratio > 0) halflife = std::min(halflife, double(nimg_) * options_.ema_rampup_ratio);
   const double beta = std::pow(0.5, double(options_.batch) / std::max(halflife, 1e-8));
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   auto src = net_->parameters(), dst = ema_->parameters();
   for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i].detach().lerp(dst[i], beta));
 }
@@ -115,7 +116,7 @@ std::string Trainer::file_name(const char* kind) const {
 
 void Trainer::save_snapshot() {
   last_snapshot_ = file_name("network-snapshot");
-  io::save_model(last_snapshot_, *ema_, {{"kimg", std::to_string(nimg_ / 1000)}, {"step", std::to_string(step_)}});
+  networks::save_model(last_snapshot_, *ema_, {{"kimg", std::to_string(nimg_ / 1000)}, {"step", std::to_string(step_)}});
 }
 
 void Trainer::save_training_state() {
@@ -227,16 +228,16 @@ void Trainer::save_state(const std::string& path) const {
 void Trainer::load_state(const std::string& path) {
   const auto file = io::read_safetensors(path);
   auto it = file.metadata.find("training_state");
-  PFGM_CHECK(it != file.metadata.end(), "[--resume] ", path, ": not a pfgm training state (no 'training_state' metadata)");
+  PFGM_CHECK(it != file.metadata.end(), "[resume] ", path, ": not a pfgm training state (no 'training_state' metadata)");
   nlohmann::json meta;
   try {
     meta = nlohmann::json::parse(it->second);
     PFGM_CHECK(meta.contains("config") && meta.contains("step") && meta.contains("nimg"), "missing keys");
   } catch (const std::exception& e) {
-    throw Error("[--resume] " + path + ": corrupt training_state metadata (" + e.what() + ")");
+    throw Error("[resume] " + path + ": corrupt training_state metadata (" + e.what() + ")");
   }
   const auto config = networks::ModelConfig::from_json(meta.at("config"));
-  PFGM_CHECK(config.to_json() == net_->config().to_json(), "[--resume] ", path,
+  PFGM_CHECK(config.to_json() == net_->config().to_json(), "[resume] ", path,
              ": the state belongs to another model configuration: ", meta.at("config").dump());
   io::load_state_dict(*net_, file, "net.");
   io::load_state_dict(*ema_, file, "ema.");

@@ -9,7 +9,7 @@
 #include <utility>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/rng.h"
 #include "pfgm/io/png.h"

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <zip.h>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "cli/cli_runner.h"
 #include "data/dataset_fixtures.h"

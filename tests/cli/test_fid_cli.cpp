@@ -2,7 +2,7 @@
 // distance of a set to its own statistics is 0, a subset of --num is numpy's, and too few images,
 // a malformed reference and a detector of the wrong width are one-line errors.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <nlohmann/json.hpp>
 
@@ -11,11 +11,12 @@
 #include "pfgm/io/png.h"
 
 #include "cli/cli_runner.h"
+#include "test_paths.h"
 
 using namespace cli_test;
 
 namespace {
-const std::string kDetector = std::string(PFGM_FIXTURES_DIR) + "/eval/tiny_detector.pt";
+const std::string kDetector = pfgm::test_paths::fixtures_dir() + "/eval/tiny_detector.pt";
 
 // 40 RGB 8×8 images as an .npz (NHWC) and as a folder of PNGs in generate's layout.
 std::string make_images() {
@@ -79,7 +80,7 @@ TEST(FidCli, BadInputsAreOneLineErrors) {
   pfgm::io::write_npz(bad, {{"mu", torch::zeros({16}, torch::kFloat32)}, {"sigma", torch::eye(16, torch::kFloat64)}});
   expect_one_line_error(run("fid calc --detector " + kDetector + " --images " + npz + " --ref " + bad + " --num 40"),
                         "expected float64 [F]");
-  const auto wide = std::string(PFGM_FIXTURES_DIR) + "/eval/wide_detector.pt";
+  const auto wide = pfgm::test_paths::fixtures_dir() + "/eval/wide_detector.pt";
   expect_one_line_error(run("fid calc --detector " + wide + " --images " + npz + " --ref " + ref + " --num 40"),
                         "features of width 7, but the reference has 16");
   expect_one_line_error(run("fid calc --detector " + kDetector + " --images " + npz + " --ref " + ref +

@@ -17,6 +17,7 @@
 
 #include "cli/cli_runner.h"
 #include "data/dataset_fixtures.h"
+#include "test_paths.h"
 
 using namespace cli_test;
 
@@ -50,16 +51,6 @@ std::string make_idx_dir(bool lying = false) {
 const std::string kSmall =
     " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --duration 0.000012 --batch 4 --grid 4 --steps 2 --device cpu --fd 0";
 
-std::vector<std::string> files_in(const std::string& d) {
-  std::vector<std::string> names;
-  if (DIR* dp = ::opendir(d.c_str())) {
-    while (dirent* e = ::readdir(dp))
-      if (e->d_name[0] != '.') names.push_back(e->d_name);
-    ::closedir(dp);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 }  // namespace
 
@@ -194,22 +185,11 @@ TEST(ImageCli, ResumeContinuesBitIdentically) {
 TEST(ImageCli, InterruptLeavesAResumableState) {
   const std::string data = make_idx_dir(), run_dir = dir() + "/interrupted";
   const std::string opts = " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --batch 4 --grid 1 --steps 2 --tick 0.004 --device cpu --fd 0";
-  const std::string cmd = "exec " + std::string(PFGM_BINARY) + " train --threads 1 --data " + data + " --outdir " +
-                          run_dir + " --duration 1" + opts + " > " + dir() + "/int.out 2> " + dir() + "/int.err";
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  // Wait for a few ticks, then interrupt.
-  for (int i = 0; i < 600 && lines(slurp(run_dir + "/stats.jsonl")) < 3; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ASSERT_EQ(::kill(pid, SIGINT), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "status " << status;
-  const auto err = slurp(dir() + "/int.err");
+  // Interrupted after a few ticks.
+  const auto r0 = run_and_interrupt("train --threads 1 --data " + data + " --outdir " + run_dir + " --duration 1" + opts,
+                                    [&] { return lines(slurp(run_dir + "/stats.jsonl")) >= 3; });
+  EXPECT_NE(r0.status, 0);
+  const auto& err = r0.err;
   EXPECT_NE(err.find("interrupted"), std::string::npos) << err;
   std::string state;
   for (const auto& f : files_in(run_dir)) {

@@ -7,13 +7,14 @@
 #include <cmath>
 #include <regex>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/io/checkpoint.h"
+#include "pfgm/networks/model_file.h"
 #include "pfgm/io/npy.h"
 #include "pfgm/io/png.h"
 #include "pfgm/io/safetensors.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/networks/presets.h"
 
 #include "cli/cli_runner.h"
@@ -34,10 +35,10 @@ const std::string& network() {
     j["model_channels"] = 8;
     j["channel_mult"] = {1, 2};
     j["attn_resolutions"] = nlohmann::json::array();
-    torch::manual_seed(1);
+    at::manual_seed(1);
     pfgm::networks::Model model(pfgm::networks::ModelConfig::from_json(j));
     const std::string p = dir() + "/latent-net.safetensors";
-    pfgm::io::save_model(p, model);
+    pfgm::networks::save_model(p, model);
     return p;
   }();
   return path;

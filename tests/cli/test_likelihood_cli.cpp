@@ -8,7 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "pfgm/io/checkpoint.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model_file.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/networks/presets.h"
 
 #include "cli/cli_runner.h"
@@ -28,7 +29,7 @@ std::string tiny_network(double D) {
   pfgm::networks::Model model(pfgm::networks::ModelConfig::from_json(j));
   const std::string run_dir = dir() + (std::isinf(D) ? "/lik_run_inf" : "/lik_run");
   ::mkdir(run_dir.c_str(), 0755);
-  pfgm::io::save_model(run_dir + "/network-snapshot-000000.safetensors", model);
+  pfgm::networks::save_model(run_dir + "/network-snapshot-000000.safetensors", model);
   return run_dir;
 }
 
@@ -92,6 +93,6 @@ TEST(LikelihoodCli, BadInputsAreOneLineErrors) {
   // A vector-data model.
   pfgm::networks::Model toy(pfgm::networks::ModelConfig::from_json({{"model_type", "ToyMLP"}, {"N", 2}}));
   const std::string toy_file = dir() + "/lik_toy.safetensors";
-  pfgm::io::save_model(toy_file, toy);
+  pfgm::networks::save_model(toy_file, toy);
   expect_one_line_error(run("likelihood --network " + toy_file + " --data " + data + kFast, false), "vector data");
 }

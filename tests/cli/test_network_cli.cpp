@@ -5,11 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_runner.h"
+#include "test_paths.h"
 
 using namespace cli_test;
 
 namespace {
-const std::string kGolden = std::string(PFGM_SHARED_DIR) + "/golden/";
+const std::string kGolden = pfgm::test_paths::shared_dir() + "/golden/";
 }
 
 TEST(NetworkCli, GoldenPassesAndFailsByTolerance) {

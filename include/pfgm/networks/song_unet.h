@@ -50,6 +50,11 @@ class SongUNet : public Network {
     std::string name;
     std::shared_ptr<torch::nn::Module> module;
   };
+  // Registers "enc" and its modules; returns the channels of each skip connection, in order.
+  std::vector<int64_t> build_encoder(const UNetBlockOptions& block);
+  // Registers "dec" and its modules, consuming the encoder's skips from the innermost.
+  void build_decoder(const UNetBlockOptions& block, std::vector<int64_t> skips);
+
   std::shared_ptr<layers::FourierEmbedding> fourier_;
   std::shared_ptr<layers::Linear> map_label_, map_augment_, map_layer0_, map_layer1_;
   std::vector<Stage> enc_, dec_;

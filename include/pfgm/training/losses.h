@@ -5,7 +5,7 @@
 // PFGM (Xu et al. 2022, Eq. (9)): ½‖v(x̃, z̃) − √N·Ê/(‖Ê‖ + γ)‖² over N+1 coordinates.
 #include <torch/types.h>
 
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/physics/noise_distribution.h"
 #include "pfgm/physics/perturbation_kernel.h"
 #include "pfgm/physics/pfgm_perturbation.h"

@@ -12,7 +12,7 @@
 #include <torch/types.h>
 
 #include "pfgm/data/infinite_sampler.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 
 namespace pfgm::training {
 
@@ -69,6 +69,7 @@ class Trainer {
   void save_state(const std::string& path) const;
   void load_state(const std::string& path);
 
+  const TrainOptions& options() const { return options_; }
   int64_t step() const { return step_; }
   int64_t nimg() const { return nimg_; }
   int64_t total_steps() const;

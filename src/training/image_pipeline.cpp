@@ -1,0 +1,50 @@
+#include "pfgm/training/image_pipeline.h"
+
+#include <torch/types.h>
+
+#include "pfgm/core/error.h"
+#include "pfgm/training/augment_pipe.h"
+#include "pfgm/training/losses.h"
+
+namespace pfgm::training {
+
+int64_t pipeline_items(const data::ImageDataset& dataset, const ImagePipeline& pipeline) {
+  return (pipeline.xflip ? 2 : 1) * dataset.images.size(0);
+}
+
+LossFn image_loss(const data::ImageDataset& dataset, const networks::ModelConfig& config, const ImagePipeline& pipeline,
+                  c10::Device device) {
+  PFGM_CHECK(!pipeline.use_labels || dataset.labels.defined(), "[use_labels] ", dataset.source, " has no labels");
+  PFGM_CHECK(pipeline.precision != Precision::FP16 || device.is_cuda(),
+             "[precision] fp16 autocast needs a CUDA device; use bf16 or fp32 on the CPU");
+  const int64_t n = dataset.images.size(0);
+  const auto images = dataset.images.to(device);
+  const auto labels = pipeline.use_labels
+                          ? at::one_hot(dataset.labels, dataset.label_dim).to(device, at::kFloat)
+                          : at::Tensor();
+  PFGMPPLoss l;
+  l.kernel = {config.D, pipeline.official_clip};
+  l.sigma_dist = {config.P_mean, config.P_std};
+  l.sigma_data = config.sigma_data;
+  AugmentOptions aug;
+  aug.p = pipeline.augment;
+  return [=](networks::Model& m, Batch& batch, int64_t count) {
+    // Items ≥ n are the x-flipped copies (--xflip, spec 6.2).
+    const auto idx = batch.indices(count).to(device);
+    const auto item = idx.remainder(n);
+    auto y = data::to_model_range(images.index_select(0, item));
+    if (pipeline.xflip) y = at::where((idx >= n).view({-1, 1, 1, 1}), y.flip({3}), y);
+    at::Tensor augment_labels;
+    if (aug.p > 0) {
+      // EDMLoss: the pipe augments the clean images, its labels condition the network (spec 5.5).
+      auto r = augment(y, aug, batch.gen);
+      y = r.images;
+      augment_labels = r.labels;
+    }
+    if (pipeline.channels_last) y = y.contiguous(at::MemoryFormat::ChannelsLast);
+    AutocastGuard autocast(device.type(), pipeline.precision);  // the forward pass only
+    return l(m, y, batch.gen, pipeline.use_labels ? labels.index_select(0, item) : at::Tensor(), augment_labels);
+  };
+}
+
+}  // namespace pfgm::training

@@ -1,0 +1,65 @@
+#include "pfgm/training/training_driver.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "pfgm/core/error.h"
+#include "pfgm/io/atomic_file.h"
+#include "pfgm/training/stop_on_signal.h"
+
+namespace pfgm::training {
+
+namespace {
+std::string clock_time(double s) {  // "4m05s", "1h02m"
+  char b[32];
+  if (s >= 3600) std::snprintf(b, sizeof b, "%dh%02dm", int(s / 3600), int(std::fmod(s, 3600) / 60));
+  else std::snprintf(b, sizeof b, "%dm%02ds", int(s / 60), int(std::fmod(s, 60)));
+  return b;
+}
+}  // namespace
+
+DriverResult drive(Trainer& trainer, const DriverOptions& options, RunLog* log,
+                   const std::function<void(const Progress&)>& on_progress) {
+  if (!options.resume.empty()) {
+    PFGM_CHECK(std::filesystem::is_regular_file(options.resume), "[resume] ", options.resume, ": no such file");
+    trainer.load_state(options.resume);
+  }
+  const std::filesystem::path dir = trainer.options().outdir;
+  if (!dir.empty()) {
+    std::filesystem::create_directories(dir);
+    for (const auto& [name, text] : options.files)
+      io::write_atomically((dir / name).string(), [&](std::ostream& f) { f << text; });
+    if (log) log->open((dir / "log.txt").string());
+  }
+  if (log && !options.log_header.empty()) log->say("%s", options.log_header.c_str());
+  std::unique_ptr<StopOnSignal> signals;
+  if (options.stop_on_signal) signals = std::make_unique<StopOnSignal>();
+  bool stopped = false;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  trainer.run(
+      [&](const Progress& p) {
+        if (on_progress) on_progress(p);
+        if (log && p.tick_end)
+          log->say("tick %-5lld kimg %-9.1f time %-8s sec/tick %-7.1f sec/kimg %-7.2f maintenance %-5.1f cpumem %-5.2f "
+                   "loss %.4f\n",
+                   (long long)p.tick, p.nimg / 1e3, clock_time(seconds()).c_str(), p.tick_s,
+                   p.tick_s / std::max(double(p.tick_nimg) / 1e3, 1e-9), p.maintenance_s, p.cpu_mem_gb, p.loss);
+      },
+      [&] {
+        stopped = (signals && StopOnSignal::requested()) || (options.stop && options.stop());
+        return stopped;
+      });
+  DriverResult r;
+  r.seconds = seconds();
+  if (stopped && trainer.nimg() < trainer.options().total_nimg) {
+    trainer.checkpoint();
+    r.interrupted = true;
+  }
+  return r;
+}
+
+}  // namespace pfgm::training
