@@ -1,11 +1,11 @@
 // Speed of the vector-data model: one training step and one Heun sampling run (figures in
 // items/s = samples/s), on the CPU with the machine's threads.
 #include <benchmark/benchmark.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/device.h"
 #include "pfgm/core/rng.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/samplers/sampler.h"
 #include "pfgm/training/losses.h"
 #include "pfgm/training/trainer.h"

@@ -1,6 +1,6 @@
 #pragma once
-// Tests on small tensors run on one LibTorch thread: more only add wake-ups, and two test processes
-// on a 2-core machine would oversubscribe it. The previous thread count comes back afterwards.
+// A scope on one LibTorch thread, the previous count restored afterwards (every test process starts
+// on one thread anyway: one_thread.cpp).
 #include <gtest/gtest.h>
 
 #include <ATen/Parallel.h>

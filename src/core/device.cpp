@@ -4,7 +4,9 @@
 
 #include <thread>
 
-#include <torch/torch.h>
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 
@@ -14,18 +16,18 @@ c10::Device parse_device(const std::string& name) {
   if (name == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
   if (name == "cpu") return c10::Device(c10::kCPU);
   if (name.rfind("cuda", 0) == 0) {
-    PFGM_CHECK(torch::cuda::is_available(), "[--device] ", name, ": no CUDA device is available, expected cpu or auto");
+    PFGM_CHECK(torch::cuda::is_available(), "[device] ", name, ": no CUDA device is available, expected cpu or auto");
     try {
       return c10::Device(name);
     } catch (const std::exception&) {
     }
   }
-  throw Error("[--device] got '" + name + "', expected auto, cpu, cuda or cuda:K");
+  throw Error("[device] got '" + name + "', expected auto, cpu, cuda or cuda:K");
 }
 
 int configure_process(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(threads);
+  at::set_num_threads(threads);
   // Keep freed activation buffers in the heap instead of returning them to the kernel after
   // every step (glibc's default unmaps large blocks, and the page faults cost ~10% on the CPU).
   mallopt(M_MMAP_THRESHOLD, 32 << 20);

@@ -1,5 +1,6 @@
 #include "pfgm/core/numpy_random.h"
 
+#include <cstddef>
 #include <utility>
 
 namespace pfgm::core {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 
@@ -44,7 +44,7 @@ std::vector<int64_t> parse_seeds(const std::string& text) {
         for (int64_t s = a; s <= b; ++s) seeds.push_back(s);
       }
     } catch (const std::exception&) {
-      throw Error("[--seeds] got '" + text + "', expected a list like 0-63 or 1,5,7-9");
+      throw Error("[seeds] got '" + text + "', expected a list like 0-63 or 1,5,7-9");
     }
     if (comma == std::string::npos) break;
     start = comma + 1;

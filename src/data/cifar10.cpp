@@ -12,7 +12,7 @@
 #include <sstream>
 #include <vector>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 

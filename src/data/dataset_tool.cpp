@@ -16,7 +16,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/data/image_dataset.h"
@@ -63,17 +63,17 @@ std::string parent_of(const std::string& p) {
 class DatasetWriter {
  public:
   explicit DatasetWriter(const std::string& dest) : dest_(dest) {
-    PFGM_CHECK(is_dir(parent_of(dest)), "[--dest] ", dest, ": the folder ", parent_of(dest), " does not exist");
+    PFGM_CHECK(is_dir(parent_of(dest)), "[dest] ", dest, ": the folder ", parent_of(dest), " does not exist");
     if (ends_with(dest, ".zip")) {
-      PFGM_CHECK(!is_dir(dest), "[--dest] ", dest, " is a folder, expected a .zip file name");
+      PFGM_CHECK(!is_dir(dest), "[dest] ", dest, " is a folder, expected a .zip file name");
       zip_ = std::make_unique<io::ZipWriter>(dest);  // libzip writes a temporary file and renames it
       return;
     }
-    PFGM_CHECK(!exists(dest) || (is_dir(dest) && is_empty_dir(dest)), "[--dest] ", dest,
+    PFGM_CHECK(!exists(dest) || (is_dir(dest) && is_empty_dir(dest)), "[dest] ", dest,
                " exists, expected a .zip name or a missing or empty folder");
     tmp_ = dest + ".tmp-" + std::to_string(::getpid());
     remove_tree(tmp_);
-    PFGM_CHECK(::mkdir(tmp_.c_str(), 0755) == 0, "[--dest] ", tmp_, ": cannot create (", std::strerror(errno), ")");
+    PFGM_CHECK(::mkdir(tmp_.c_str(), 0755) == 0, "[dest] ", tmp_, ": cannot create (", std::strerror(errno), ")");
   }
   ~DatasetWriter() {
     if (!committed_ && !tmp_.empty()) remove_tree(tmp_);
@@ -83,20 +83,20 @@ class DatasetWriter {
     if (zip_) return zip_->add(name, bytes);
     for (size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
       const std::string dir = tmp_ + "/" + name.substr(0, slash);
-      PFGM_CHECK(::mkdir(dir.c_str(), 0755) == 0 || errno == EEXIST, "[--dest] ", dir, ": cannot create (",
+      PFGM_CHECK(::mkdir(dir.c_str(), 0755) == 0 || errno == EEXIST, "[dest] ", dir, ": cannot create (",
                  std::strerror(errno), ")");
     }
     std::ofstream f(tmp_ + "/" + name, std::ios::binary);
     f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     f.close();
-    PFGM_CHECK(f.good(), "[--dest] ", tmp_, "/", name, ": write failed (disk full?)");
+    PFGM_CHECK(f.good(), "[dest] ", tmp_, "/", name, ": write failed (disk full?)");
   }
 
   void commit() {
     if (zip_) {
       zip_->close();
     } else {
-      PFGM_CHECK(std::rename(tmp_.c_str(), dest_.c_str()) == 0, "[--dest] ", dest_, ": cannot rename ", tmp_,
+      PFGM_CHECK(std::rename(tmp_.c_str(), dest_.c_str()) == 0, "[dest] ", dest_, ": cannot rename ", tmp_,
                  " to it (", std::strerror(errno), ")");
     }
     committed_ = true;
@@ -115,7 +115,7 @@ class Source {
   explicit Source(const std::string& path) : path_(path) {
     if (detect_dataset_format(path) == DatasetFormat::ImageFolder) {
       folder_ = std::make_unique<ImageFolder>(path);
-      PFGM_CHECK(!folder_->names().empty(), "[--source] ", path, ": no images found (expected PNG files)");
+      PFGM_CHECK(!folder_->names().empty(), "[source] ", path, ": no images found (expected PNG files)");
       labels_ = folder_->labels();
       if (!folder_->has_labels_file() && is_dir(path)) labels_from_folders();
     } else {
@@ -161,8 +161,8 @@ std::string archive_name(int64_t idx) {
 
 DatasetToolSummary convert_dataset(const DatasetToolOptions& o) {
   PFGM_CHECK(!o.source.empty() && !o.dest.empty(), "[dataset] --source and --dest are required");
-  PFGM_CHECK((o.width > 0) == (o.height > 0), "[--resolution] got ", o.width, "x", o.height, ", expected WxH");
-  PFGM_CHECK(o.transform == Transform::None || o.width > 0, "[--transform] ", to_string(o.transform),
+  PFGM_CHECK((o.width > 0) == (o.height > 0), "[resolution] got ", o.width, "x", o.height, ", expected WxH");
+  PFGM_CHECK(o.transform == Transform::None || o.width > 0, "[transform] ", to_string(o.transform),
              " needs --resolution WxH");
   const Source source(o.source);
   DatasetWriter writer(o.dest);

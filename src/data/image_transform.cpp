@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 
@@ -50,7 +50,7 @@ Transform parse_transform(const std::string& name) {
   if (name.empty() || name == "none") return Transform::None;
   if (name == "center-crop") return Transform::CenterCrop;
   if (name == "center-crop-wide") return Transform::CenterCropWide;
-  throw Error("[--transform] got " + name + ", expected center-crop or center-crop-wide");
+  throw Error("[transform] got " + name + ", expected center-crop or center-crop-wide");
 }
 
 std::string to_string(Transform t) {
@@ -81,7 +81,7 @@ torch::Tensor center_crop(const torch::Tensor& image, int64_t width, int64_t hei
 
 torch::Tensor center_crop_wide(const torch::Tensor& image, int64_t width, int64_t height) {
   check_image(image, "center-crop-wide");
-  PFGM_CHECK(height <= width, "[--transform] center-crop-wide needs a resolution no taller than wide, got ", width,
+  PFGM_CHECK(height <= width, "[transform] center-crop-wide needs a resolution no taller than wide, got ", width,
              "x", height);
   const int64_t H = image.size(1), W = image.size(2);
   const auto ch = static_cast<int64_t>(std::nearbyint(static_cast<double>(width) * H / W));  // np.round: half to even
@@ -95,7 +95,7 @@ torch::Tensor center_crop_wide(const torch::Tensor& image, int64_t width, int64_
 
 torch::Tensor transform_image(const torch::Tensor& image, Transform t, int64_t width, int64_t height) {
   if (t != Transform::None)
-    PFGM_CHECK(width > 0 && height > 0, "[--transform] ", to_string(t), " needs --resolution WxH");
+    PFGM_CHECK(width > 0 && height > 0, "[transform] ", to_string(t), " needs --resolution WxH");
   switch (t) {
     case Transform::CenterCrop: return center_crop(image, width, height);
     case Transform::CenterCropWide: return center_crop_wide(image, width, height);

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 
@@ -38,12 +38,12 @@ torch::Tensor InfiniteSampler::state() const {
 
 void InfiniteSampler::set_state(const torch::Tensor& s) {
   const int64_t n = size();
-  PFGM_CHECK(s.dim() == 1 && s.scalar_type() == torch::kInt64 && s.size(0) == n + 2, "[--resume] the data sampler state has ",
+  PFGM_CHECK(s.dim() == 1 && s.scalar_type() == torch::kInt64 && s.size(0) == n + 2, "[resume] the data sampler state has ",
              s.numel() - 2, " items, this dataset ", n, " (another dataset or --xflip setting?)");
   order_ = s.narrow(0, 0, n).clone();
   position_ = s[n].item<int64_t>();
   window_ = s[n + 1].item<int64_t>();
-  PFGM_CHECK(position_ >= 0 && position_ < n, "[--resume] corrupt data sampler position ", position_);
+  PFGM_CHECK(position_ >= 0 && position_ < n, "[resume] corrupt data sampler position ", position_);
 }
 
 }  // namespace pfgm::data

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 
@@ -123,7 +123,7 @@ const std::vector<std::string>& toy2d_names() {
 }
 
 torch::Tensor sample_toy2d(const std::string& name, int64_t n, at::Generator& gen) {
-  PFGM_CHECK(n >= 0, "[--data] number of points: got ", n, ", expected >= 0");
+  PFGM_CHECK(n >= 0, "[data] number of points: got ", n, ", expected >= 0");
   if (name == "gaussian_mixture") return gaussian_mixture(n, gen);
   if (name == "two_moons") return two_moons(n, gen);
   if (name == "rings") return rings(n, gen);
@@ -132,7 +132,7 @@ torch::Tensor sample_toy2d(const std::string& name, int64_t n, at::Generator& ge
   if (name == "heart") return heart(n, gen);
   std::string valid;
   for (const auto& v : toy2d_names()) valid += (valid.empty() ? "" : ", ") + v;
-  throw Error("[--data] got '" + name + "', expected one of: " + valid);
+  throw Error("[data] got '" + name + "', expected one of: " + valid);
 }
 
 }  // namespace pfgm::data

@@ -2,7 +2,7 @@
 // Fréchet distance ("FD"), softmax probabilities for the Inception-Score analogue.
 #include <sstream>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/eval/detector.h"
@@ -31,7 +31,7 @@ class ClassifierDetector : public Detector {
       throw Error(detail::concat("[detector] ", path_, ": images ", got.str(), " do not fit the classifier, expected [B, ",
                                  c.channels, ", ", r, ", ", r, "] Byte"));
     }
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     const auto f = net_->features(images);
     const auto logits = net_->head(f);
     Detections d;

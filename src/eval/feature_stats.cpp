@@ -1,6 +1,6 @@
 #include "pfgm/eval/feature_stats.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 
@@ -29,14 +29,14 @@ GaussianStats FeatureMoments::stats() const {
 FeatureSet compute_feature_set(Detector& detector, const torch::Tensor& images, const FeatureSetOptions& o) {
   PFGM_CHECK(images.dim() == 4 && images.scalar_type() == torch::kUInt8,
              "[fid] images: expected uint8 [n, C, H, W], got ", images.scalar_type(), " ", images.sizes());
-  PFGM_CHECK(o.batch > 0, "[--batch] got ", o.batch, ", expected > 0");
+  PFGM_CHECK(o.batch > 0, "[batch] got ", o.batch, ", expected > 0");
   const int64_t n = images.size(0);
   FeatureMoments moments;
   std::vector<torch::Tensor> features, probs;
   for (int64_t start = 0; start < n; start += o.batch) {
     const int64_t count = std::min(o.batch, n - start);
     auto d = detector.detect(images.narrow(0, start, count).contiguous());
-    PFGM_CHECK(d.features.dim() == 2 && d.features.size(0) == count, "[--detector] ", detector.path(),
+    PFGM_CHECK(d.features.dim() == 2 && d.features.size(0) == count, "[detector] ", detector.path(),
                ": returned features of shape ", d.features.sizes(), " for ", count, " images, expected [", count,
                ", dim]");
     moments.add(d.features);

@@ -1,6 +1,6 @@
 #include "pfgm/eval/fid_reference.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/io/npy.h"
@@ -21,21 +21,21 @@ FIDReference read_fid_reference(const std::string& path) {
     else if (key == "sigma") ref.stats.sigma = array;
     else if (key == "features") ref.features = array;
   }
-  PFGM_CHECK(ref.stats.mu.defined() && ref.stats.sigma.defined(), "[--ref] ", path,
+  PFGM_CHECK(ref.stats.mu.defined() && ref.stats.sigma.defined(), "[ref] ", path,
              ": expected the keys 'mu' and 'sigma' (a reference from pfgm fid ref or EDM's fid.py ref)");
   const auto& mu = ref.stats.mu;
   const auto& sigma = ref.stats.sigma;
-  PFGM_CHECK(mu.scalar_type() == torch::kFloat64 && mu.dim() == 1 && mu.size(0) > 0, "[--ref] ", path,
+  PFGM_CHECK(mu.scalar_type() == torch::kFloat64 && mu.dim() == 1 && mu.size(0) > 0, "[ref] ", path,
              ": 'mu' is ", mu.scalar_type(), " ", mu.sizes(), ", expected float64 [F]");
   const int64_t F = mu.size(0);
   PFGM_CHECK(sigma.scalar_type() == torch::kFloat64 && sigma.dim() == 2 && sigma.size(0) == F && sigma.size(1) == F,
-             "[--ref] ", path, ": 'sigma' is ", sigma.scalar_type(), " ", sigma.sizes(), ", expected float64 [", F, ", ",
+             "[ref] ", path, ": 'sigma' is ", sigma.scalar_type(), " ", sigma.sizes(), ", expected float64 [", F, ", ",
              F, "]");
-  PFGM_CHECK(torch::isfinite(mu).all().item<bool>() && torch::isfinite(sigma).all().item<bool>(), "[--ref] ", path,
+  PFGM_CHECK(torch::isfinite(mu).all().item<bool>() && torch::isfinite(sigma).all().item<bool>(), "[ref] ", path,
              ": 'mu' or 'sigma' holds non-finite values");
   if (ref.features.defined())
     PFGM_CHECK(ref.features.scalar_type() == torch::kFloat64 && ref.features.dim() == 2 && ref.features.size(1) == F,
-               "[--ref] ", path, ": 'features' is ", ref.features.scalar_type(), " ", ref.features.sizes(),
+               "[ref] ", path, ": 'features' is ", ref.features.scalar_type(), " ", ref.features.sizes(),
                ", expected float64 [n, ", F, "]");
   return ref;
 }

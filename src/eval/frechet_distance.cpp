@@ -1,6 +1,6 @@
 #include "pfgm/eval/frechet_distance.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 

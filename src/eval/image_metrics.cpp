@@ -1,6 +1,6 @@
 #include "pfgm/eval/image_metrics.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/eval/feature_stats.h"
@@ -9,7 +9,7 @@ namespace pfgm::eval {
 
 ImageMetrics image_metrics(Detector& detector, const torch::Tensor& images, const FIDReference& ref,
                            const ImageMetricsOptions& o) {
-  PFGM_CHECK(!o.kid || ref.features.defined(), "[--kid] the reference has no feature rows; write it with "
+  PFGM_CHECK(!o.kid || ref.features.defined(), "[kid] the reference has no feature rows; write it with "
              "pfgm fid ref --features 1");
   FeatureSetOptions f;
   f.batch = o.batch;
@@ -18,7 +18,7 @@ ImageMetrics image_metrics(Detector& detector, const torch::Tensor& images, cons
   f.progress = o.progress;
   const auto set = compute_feature_set(detector, images, f);
   const int64_t F = set.stats.mu.size(0), F_ref = ref.stats.mu.size(0);
-  PFGM_CHECK(F == F_ref, "[--detector] ", detector.path(), ": features of width ", F, ", but the reference has ", F_ref,
+  PFGM_CHECK(F == F_ref, "[detector] ", detector.path(), ": features of width ", F, ", but the reference has ", F_ref,
              " (was it made with another detector?)");
   ImageMetrics m;
   m.count = set.count;
@@ -27,7 +27,7 @@ ImageMetrics image_metrics(Detector& detector, const torch::Tensor& images, cons
   if (o.kid) m.kid = kernel_inception_distance(ref.features, set.features, o.kid_options);
   m.probs = set.probs;
   if (o.inception_score) {
-    PFGM_CHECK(set.probs.defined(), "[--is] the detector ", detector.path(), " gives no class probabilities");
+    PFGM_CHECK(set.probs.defined(), "[is] the detector ", detector.path(), " gives no class probabilities");
     m.is = inception_score(set.probs, o.is_splits);
   }
   return m;

@@ -1,6 +1,6 @@
 #include "pfgm/eval/kid.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"

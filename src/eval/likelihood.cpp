@@ -2,11 +2,12 @@
 
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/autograd.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/physics/prior_density.h"
 #include "pfgm/samplers/rk45.h"
 
@@ -15,7 +16,7 @@ namespace pfgm::eval {
 Probe parse_probe(const std::string& name) {
   if (name == "rademacher") return Probe::Rademacher;
   if (name == "gaussian") return Probe::Gaussian;
-  throw Error("[--probe] got '" + name + "', expected rademacher or gaussian");
+  throw Error("[probe] got '" + name + "', expected rademacher or gaussian");
 }
 
 std::string to_string(Probe p) { return p == Probe::Rademacher ? "rademacher" : "gaussian"; }
@@ -58,7 +59,7 @@ LikelihoodResult integrate(const Drift& drift, const torch::Tensor& x0, double t
                                  : draw_probes(o.probe, B, {N}, o.seed, first_index).to(x_flat.device());
 
   samplers::OdeRhs rhs = [&](const torch::Tensor& t, const torch::Tensor& y) {
-    torch::AutoGradMode grad_mode(true);
+    at::AutoGradMode grad_mode(true);
     const auto x = y.narrow(1, 0, N).detach().requires_grad_(true);
     const auto f = drift(t, x.reshape(shape)).reshape({B, N});
     PFGM_CHECK(f.requires_grad(), "[likelihood] the drift is not differentiable in x (a no-grad callback?)");
@@ -199,12 +200,11 @@ torch::Tensor bits_per_dim(const torch::Tensor& log_p, int64_t N) {
 BitsPerDim image_bits_per_dim(networks::Model& model, const torch::Tensor& images, const LikelihoodOptions& o,
                               int64_t batch, const torch::Tensor& labels,
                               const std::function<void(int64_t, int64_t)>& progress) {
-  PFGM_CHECK(batch > 0, "[--batch] got ", batch, ", expected > 0");
+  PFGM_CHECK(batch > 0, "[batch] got ", batch, ", expected > 0");
   PFGM_CHECK(images.dim() == 4 && images.size(0) > 0, "[likelihood] images must be uint8 [n, C, H, W], got ",
              images.sizes());
   const int64_t n = images.size(0), N = images[0].numel();
-  const auto& net = model.config().network;
-  const int64_t label_dim = net.is_object() ? net.value("label_dim", int64_t{0}) : 0;
+  const int64_t label_dim = model.config().label_dim();
   PFGM_CHECK(!label_dim || labels.defined(), "[likelihood] the model is class-conditional (", label_dim,
              " classes): the images need labels");
   PFGM_CHECK(!labels.defined() || labels.numel() == n, "[likelihood] ", labels.numel(), " labels for ", n, " images");

@@ -1,6 +1,6 @@
 #include "pfgm/eval/sample_quality.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/eval/image_metrics.h"

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 

@@ -1,7 +1,7 @@
 // TorchScript feature detectors: EDM's Inception-v3 (inception-2015-12-05, saved with
 // torch.jit.save) or any module with its calling convention (spec 6.3).
 #include <torch/script.h>
-#include <torch/torch.h>
+#include <torch/script.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/eval/detector.h"
@@ -17,11 +17,11 @@ class TorchScriptDetector : public Detector {
     try {
       module_ = torch::jit::load(path, device);
     } catch (const c10::Error& e) {
-      throw Error("[--detector] " + path + ": not a TorchScript file (" + first_line(e.what_without_backtrace()) +
+      throw Error("[detector] " + path + ": not a TorchScript file (" + first_line(e.what_without_backtrace()) +
                   "); expected a torch.jit.save'd module, see the README on converting EDM's detector");
     }
     module_.eval();
-    PFGM_CHECK(module_.find_method("forward").has_value(), "[--detector] ", path, ": the module has no forward method");
+    PFGM_CHECK(module_.find_method("forward").has_value(), "[detector] ", path, ": the module has no forward method");
     for (const auto& arg : module_.get_method("forward").function().getSchema().arguments()) {
       if (arg.name() == "return_features") takes_return_features_ = true;
       if (arg.name() == "no_output_bias") takes_no_output_bias_ = true;
@@ -29,12 +29,12 @@ class TorchScriptDetector : public Detector {
   }
 
   Detections detect(const torch::Tensor& images) override {
-    PFGM_CHECK(images.dim() == 4 && images.scalar_type() == torch::kUInt8, "[--detector] ", path_,
+    PFGM_CHECK(images.dim() == 4 && images.scalar_type() == torch::kUInt8, "[detector] ", path_,
                ": expected uint8 images [B, C, H, W], got ", images.scalar_type(), " ", images.sizes());
     auto x = images.size(1) == 1 ? images.repeat({1, 3, 1, 1}) : images;  // fid.py: grey → RGB
-    PFGM_CHECK(x.size(1) == 3, "[--detector] ", path_, ": images have ", images.size(1), " channels, expected 1 or 3");
+    PFGM_CHECK(x.size(1) == 3, "[detector] ", path_, ": images have ", images.size(1), " channels, expected 1 or 3");
     x = x.to(device_);
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     Detections d;
     if (takes_return_features_) {
       d.features = matrix(call(x, {{"return_features", true}}), "features", x.size(0));
@@ -44,7 +44,7 @@ class TorchScriptDetector : public Detector {
       const auto out = call(x, {});
       if (out.isTuple()) {
         const auto& parts = out.toTupleRef().elements();
-        PFGM_CHECK(parts.size() >= 1 && parts[0].isTensor(), "[--detector] ", path_,
+        PFGM_CHECK(parts.size() >= 1 && parts[0].isTensor(), "[detector] ", path_,
                    ": forward returned a tuple without a features tensor first");
         d.features = matrix(parts[0], "features", x.size(0));
         if (class_probs_ && parts.size() >= 2)
@@ -54,7 +54,7 @@ class TorchScriptDetector : public Detector {
       }
     }
     if (feature_dim_ == 0) feature_dim_ = d.features.size(1);
-    PFGM_CHECK(d.features.size(1) == feature_dim_, "[--detector] ", path_, ": features of width ", d.features.size(1),
+    PFGM_CHECK(d.features.size(1) == feature_dim_, "[detector] ", path_, ": features of width ", d.features.size(1),
                " after ", feature_dim_, " in earlier batches");
     return d;
   }
@@ -69,17 +69,17 @@ class TorchScriptDetector : public Detector {
     try {
       return module_.get_method("forward")({x}, kwargs);
     } catch (const c10::Error& e) {
-      throw Error("[--detector] " + path_ + ": forward failed on images " + detail::concat(x.sizes()) + ": " +
+      throw Error("[detector] " + path_ + ": forward failed on images " + detail::concat(x.sizes()) + ": " +
                   first_line(e.what_without_backtrace()));
     }
   }
 
   // A float64 CPU [B, K] matrix from an output, or a one-line error naming the file.
   torch::Tensor matrix(const c10::IValue& v, const char* what, int64_t batch) const {
-    PFGM_CHECK(v.isTensor(), "[--detector] ", path_, ": forward returned ", v.tagKind(), " for the ", what,
+    PFGM_CHECK(v.isTensor(), "[detector] ", path_, ": forward returned ", v.tagKind(), " for the ", what,
                ", expected a tensor");
     const auto t = v.toTensor();
-    PFGM_CHECK(t.dim() == 2 && t.size(0) == batch && t.size(1) > 0, "[--detector] ", path_, ": ", what, " of shape ",
+    PFGM_CHECK(t.dim() == 2 && t.size(0) == batch && t.size(1) > 0, "[detector] ", path_, ": ", what, " of shape ",
                t.sizes(), " for ", batch, " images, expected [", batch, ", width]");
     return t.to(torch::kCPU, torch::kFloat64);
   }

@@ -3,13 +3,13 @@
 #include <map>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/eval/frechet_distance.h"
 #include "pfgm/io/checkpoint.h"
 #include "pfgm/io/safetensors.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/networks/layers/weight_init.h"
 #include "pfgm/networks/unet_block.h"
 #include "pfgm/physics/augmented_space.h"
@@ -60,7 +60,7 @@ std::shared_ptr<networks::Model> load_network(const nlohmann::json& config, cons
 }
 
 Outputs run_network(const io::SafetensorsFile& file, const nlohmann::json& config, c10::Device device) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   auto model = load_network(config, file, device);
   torch::Tensor F_x;
   auto D_x = model->denoise(required(file, "x", device), required(file, "sigma", device),
@@ -69,7 +69,7 @@ Outputs run_network(const io::SafetensorsFile& file, const nlohmann::json& confi
 }
 
 Outputs run_unet_block(const io::SafetensorsFile& file, const nlohmann::json& config, c10::Device device) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   networks::UNetBlock block(networks::unet_block_options_from_json(config));
   io::load_state_dict(block, file, "param.");
   block.to(device);
@@ -105,7 +105,7 @@ Outputs run_heun_sampler(const io::SafetensorsFile& file, const nlohmann::json& 
   const bool latents_are_scaled = scaled != file.metadata.end() ? scaled->second == "true" : !std::isinf(D);
   if (!latents_are_scaled) latents = latents * t_steps[0];
   samplers::Trajectory trajectory;
-  const auto x = samplers::heun_sampler(model->denoiser(input(file, "class_labels", device)), latents, t_steps, churn,
+  const auto x = samplers::heun_sampler(samplers::denoiser_of(*model, input(file, "class_labels", device)), latents, t_steps, churn,
                                         nullptr, &trajectory);
   return {{"t_steps", torch::tensor(t_steps, torch::kFloat64)}, {"x_first_step", trajectory.x.at(1)}, {"x", x}};
 }

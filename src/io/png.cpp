@@ -8,7 +8,7 @@
 #include <cstring>
 #include <vector>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/io/atomic_file.h"

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/io/atomic_file.h"

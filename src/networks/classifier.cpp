@@ -3,7 +3,10 @@
 #include <cmath>
 #include <sstream>
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
@@ -25,7 +28,7 @@ std::string shape_string(const torch::Tensor& t) {
 
 // LeCun-uniform weights (variance 1/fan_in), zero biases, from `gen`.
 void init_weight(torch::Tensor& w, torch::Tensor& b, at::Generator& gen) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   const double fan_in = static_cast<double>(w.numel() / w.size(0));
   const double bound = std::sqrt(3.0 / fan_in);
   w.uniform_(-bound, bound, gen);

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
 
 #include "pfgm/networks/network_options.h"
 #include "pfgm/networks/positional_embedding.h"

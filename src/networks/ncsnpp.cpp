@@ -2,7 +2,9 @@
 
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/nn/functional/conv.h>
+#include <torch/nn/functional/padding.h>
+#include <torch/nn/module.h>
 
 #include "pfgm/networks/flop_counter.h"
 #include "pfgm/networks/layers/conv2d.h"

@@ -1,6 +1,6 @@
 #include "pfgm/networks/positional_embedding.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace pfgm::networks {
 

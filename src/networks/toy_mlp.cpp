@@ -3,7 +3,9 @@
 #include <cmath>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/linear.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/networks/positional_embedding.h"
@@ -39,7 +41,7 @@ ToyMLP::ToyMLP(const ToyMLPOptions& o) : options_(o) {
   output_ = register_module("output", Linear(o.hidden, o.out_dim));
   skip_ = register_module("skip", Linear(torch::nn::LinearOptions(o.in_dim, o.out_dim).bias(false)));
   skip_gain_ = register_module("skip_gain", Linear(1, o.out_dim));
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   output_->weight.mul_(0.1);
   output_->bias.zero_();
   skip_->weight.zero_();

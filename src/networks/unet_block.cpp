@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/nn/module.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/networks/flop_counter.h"

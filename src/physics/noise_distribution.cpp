@@ -1,6 +1,6 @@
 #include "pfgm/physics/noise_distribution.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace pfgm::physics {
 

@@ -1,6 +1,6 @@
 #include "pfgm/physics/preconditioning.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace pfgm::physics {
 

@@ -1,6 +1,6 @@
 #include "pfgm/samplers/euler.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 

@@ -5,7 +5,7 @@
 
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/gamma.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 
@@ -140,7 +140,7 @@ torch::Tensor interpolate_latents(const RadiusLaw& law, const torch::Tensor& x0,
 }
 
 torch::Tensor latent_path(const RadiusLaw& law, const torch::Tensor& x0, const torch::Tensor& x1, int64_t frames) {
-  PFGM_CHECK(frames >= 2, "[--frames] got ", frames, ", expected at least 2");
+  PFGM_CHECK(frames >= 2, "[frames] got ", frames, ", expected at least 2");
   std::vector<torch::Tensor> path;
   for (int64_t k = 0; k < frames; ++k) {
     const double t = k == frames - 1 ? 1.0 : static_cast<double>(k) / static_cast<double>(frames - 1);
@@ -150,7 +150,7 @@ torch::Tensor latent_path(const RadiusLaw& law, const torch::Tensor& x0, const t
 }
 
 torch::Tensor apply_temperature(const torch::Tensor& latents, double tau) {
-  PFGM_CHECK(tau > 0 && std::isfinite(tau), "[--temperatures] got ", tau, ", expected a temperature > 0");
+  PFGM_CHECK(tau > 0 && std::isfinite(tau), "[temperatures] got ", tau, ", expected a temperature > 0");
   return latents.to(torch::kFloat64) * tau;
 }
 

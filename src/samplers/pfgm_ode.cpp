@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 
@@ -30,7 +30,7 @@ torch::Tensor pfgm_ode_rhs(const FieldFn& field, const torch::Tensor& t_prime, c
 
 torch::Tensor pfgm_euler_sampler(const FieldFn& field, const torch::Tensor& x0, int num_steps,
                                  const PFGMODEOptions& o, Trajectory* trajectory) {
-  PFGM_CHECK(num_steps >= 1, "[--steps] got ", num_steps, ", expected at least 1");
+  PFGM_CHECK(num_steps >= 1, "[steps] got ", num_steps, ", expected at least 1");
   PFGM_CHECK(o.z_max > o.z_min && o.z_min > 0, "[pfgm] expected 0 < z_min < z_max, got ", o.z_min, ", ", o.z_max);
   auto x = x0.to(torch::kFloat64);
   const int64_t B = x.size(0);

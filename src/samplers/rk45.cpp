@@ -3,7 +3,7 @@
 #include <array>
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 

@@ -1,7 +1,7 @@
 // numpy.random.RandomState(seed).shuffle, reproduced exactly: the permutations numpy itself wrote
 // (tests/fixtures/eval/expected.npz, tools/make_eval_fixtures.py), and the dataset subsets built on it.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <numeric>
 
@@ -9,12 +9,13 @@
 #include "pfgm/core/numpy_random.h"
 #include "pfgm/data/image_dataset.h"
 #include "pfgm/io/npy.h"
+#include "test_paths.h"
 
 using namespace pfgm;
 
 namespace {
 torch::Tensor expected(const std::string& key) {
-  for (auto& [k, v] : io::read_npz(std::string(PFGM_FIXTURES_DIR) + "/eval/expected.npz"))
+  for (auto& [k, v] : io::read_npz(pfgm::test_paths::fixtures_dir() + "/eval/expected.npz"))
     if (k == key) return v;
   ADD_FAILURE() << "no " << key << " in expected.npz";
   return {};

@@ -2,7 +2,7 @@
 // a .bin whose length is not whole 3073-byte records, or a missing batch, is an error naming it.
 #include <gtest/gtest.h>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "data/dataset_fixtures.h"
 #include "pfgm/data/cifar10.h"

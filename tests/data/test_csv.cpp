@@ -1,7 +1,7 @@
 // Tests of the point-set CSV reader/writer: exact round trip, tolerated syntax (header, comments,
 // whitespace, CRLF) and the line-numbered error for each malformed input.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <dirent.h>
 #include <unistd.h>

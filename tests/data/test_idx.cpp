@@ -5,7 +5,7 @@
 #include <fstream>
 #include <string>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/data/idx.h"

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "data/dataset_fixtures.h"
 #include "pfgm/data/image_dataset.h"

@@ -1,7 +1,7 @@
 // Tests of the built-in 2-D toy distributions: shape, finiteness, seed reproducibility, unit-ish
 // scale, checkerboard squares and the unknown-name error.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 
@@ -57,7 +57,7 @@ TEST(Toy2d, UnknownNameListsValidNames) {
     FAIL() << "expected an Error";
   } catch (const Error& e) {
     const std::string msg = e.what();
-    EXPECT_EQ(msg.rfind("[--data]", 0), 0u) << msg;
+    EXPECT_EQ(msg.rfind("[data]", 0), 0u) << msg;
     for (const auto& name : data::toy2d_names()) EXPECT_NE(msg.find(name), std::string::npos) << msg;
     EXPECT_NE(msg.find("spiral"), std::string::npos) << msg;
   }

@@ -3,7 +3,7 @@
 // calling convention; reference files as numpy writes them; and the errors for bad references and
 // detectors.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <unistd.h>
 
@@ -16,11 +16,12 @@
 #include "pfgm/eval/kid.h"
 #include "pfgm/io/npy.h"
 #include "pfgm/io/zip.h"
+#include "test_paths.h"
 
 using namespace pfgm;
 
 namespace {
-const std::string kDir = std::string(PFGM_FIXTURES_DIR) + "/eval/";
+const std::string kDir = pfgm::test_paths::fixtures_dir() + "/eval/";
 
 torch::Tensor expected(const std::string& key) {
   static const auto all = io::read_npz(kDir + "expected.npz");

@@ -1,7 +1,7 @@
 // Tests of the one-sample KS test, the Kolmogorov survival function and the Beta / Beta-prime /
 // chi CDFs (small closed forms and large parameters against sampled data).
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

@@ -7,7 +7,7 @@
 // E[y | x] is the same mixture of Σ(Σ + sI)⁻¹x.
 #include "one_thread.h"
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <boost/math/quadrature/gauss.hpp>
 #include <cmath>
@@ -254,7 +254,7 @@ TEST_F(Likelihood, BadArgumentsThrow) {
   EXPECT_THROW(eval::sigma_ode_likelihood(denoiser_of(d, 4), x0, 0.01, 1, {}, {}), Error);
   // A callback without gradients cannot give the divergence.
   samplers::Denoiser no_grad = [&d](const torch::Tensor& x, const torch::Tensor& s) {
-    torch::NoGradGuard g;
+    at::NoGradGuard g;
     return d.denoise(x, s, 4);
   };
   EXPECT_THROW(eval::sigma_ode_likelihood(no_grad, x0, 0.01, 1, term, {}), Error);

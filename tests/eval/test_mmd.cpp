@@ -1,6 +1,6 @@
 // Tests of the multi-bandwidth RBF MMD^2 estimator against a brute-force double loop.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

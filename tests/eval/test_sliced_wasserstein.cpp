@@ -1,7 +1,7 @@
 // Tests of the sliced Wasserstein-2 distance: zero on identical sets, exact on 1-D shifts, bounded
 // by the shift norm in higher dimensions, reproducible for a seed.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"

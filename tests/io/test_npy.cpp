@@ -1,7 +1,7 @@
 // .npy / .npz as numpy writes them: the exact header bytes, round trips of every supported dtype,
 // and one-line errors for arrays whose header lies.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <unistd.h>
 

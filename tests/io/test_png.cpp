@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <png.h>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/io/png.h"
@@ -23,7 +23,7 @@ torch::Tensor decode(const std::string& bytes, int channels) {
 }
 
 TEST(Png, GreyAndRgbDecodeToTheSamePixels) {
-  torch::manual_seed(0);
+  at::manual_seed(0);
   for (int C : {1, 3}) {
     const auto img = torch::randint(0, 256, {C, 7, 5}, torch::kUInt8);
     EXPECT_TRUE(torch::equal(decode(pfgm::io::encode_png(img), C), img)) << C;
@@ -75,7 +75,7 @@ std::string decode_error(const std::string& bytes, const std::string& name) {
 }
 
 TEST(Png, DecodeOfEncodeIsIdentityGreyAndRgb) {
-  torch::manual_seed(1);
+  at::manual_seed(1);
   for (int C : {1, 3})
     for (int level : {-1, 0}) {
       const auto img = torch::randint(0, 256, {C, 9, 6}, torch::kUInt8);

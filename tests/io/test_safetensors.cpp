@@ -1,7 +1,7 @@
 // Tests for the safetensors reader/writer: round trips of every dtype, the golden files, and one
 // case per validation rule (each asserting pfgm::Error and a telling message).
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +10,7 @@
 
 #include "pfgm/core/error.h"
 #include "pfgm/io/safetensors.h"
+#include "test_paths.h"
 
 using namespace pfgm;
 namespace fs = std::filesystem;
@@ -122,7 +123,7 @@ TEST_F(SafetensorsTest, EmptyMetadataIsNotWritten) {
 }
 
 TEST_F(SafetensorsTest, ReadsGoldenFiles) {
-  const std::string golden = std::string(PFGM_SHARED_DIR) + "/golden/";
+  const std::string golden = pfgm::test_paths::shared_dir() + "/golden/";
   const auto field = io::read_safetensors(golden + "pfgm_field.safetensors");
   EXPECT_EQ(field.at("in.data").sizes(), (std::vector<int64_t>{64, 3, 8, 8}));
   EXPECT_EQ(field.at("in.data").scalar_type(), torch::kFloat);

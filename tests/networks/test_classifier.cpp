@@ -6,7 +6,7 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
@@ -114,7 +114,7 @@ TEST_F(ClassifierNet, SaveLoadGivesIdenticalFeatures) {
   EXPECT_EQ(file.metadata.at("note"), "x");
   auto back = pfgm::networks::load_classifier(path);
   const auto x = random_images(6, 3, 16, 2);
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   EXPECT_TRUE(torch::equal(net->features(x), back->features(x)));
   EXPECT_TRUE(torch::equal(net->forward(x), back->forward(x)));
   ::unlink(path.c_str());
@@ -141,7 +141,7 @@ TEST_F(ClassifierNet, DetectorGivesFeaturesAndProbabilities) {
     EXPECT_LT((r.probs.sum(1) - 1).abs().max().item<double>(), 1e-12);
     EXPECT_GE(r.probs.min().item<double>(), 0.0);
     // The same numbers as the network itself: features, then softmax of the logits.
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     EXPECT_TRUE(torch::equal(r.features, net->features(x).to(torch::kFloat64)));
     EXPECT_LT((r.probs - torch::softmax(net->forward(x).to(torch::kFloat64), 1)).abs().max().item<double>(), 1e-7);
     // An image batch of another shape: one line naming the file and both shapes.

@@ -11,10 +11,11 @@
 #include "pfgm/core/error.h"
 #include "pfgm/golden/golden_case.h"
 #include "pfgm/io/safetensors.h"
+#include "test_paths.h"
 
 namespace {
 
-const std::string kGolden = std::string(PFGM_SHARED_DIR) + "/golden/";
+const std::string kGolden = pfgm::test_paths::shared_dir() + "/golden/";
 
 std::vector<std::string> golden_files() {
   std::vector<std::string> files;

@@ -2,10 +2,10 @@
 // depends on that sample alone, and every parameter receives a gradient.
 #include <gtest/gtest.h>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/networks/presets.h"
 
 namespace {
@@ -21,7 +21,7 @@ nlohmann::json small(const std::string& preset) {
 }
 
 void check_field(const std::string& preset) {
-  torch::manual_seed(0);
+  at::manual_seed(0);
   Model model(ModelConfig::from_json(small(preset)));
   model.eval();
   const int64_t N = 3 * 16 * 16;

@@ -5,11 +5,11 @@
 
 #include <cmath>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/eval/ks_test.h"
 #include "pfgm/io/checkpoint.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/networks/presets.h"
 
 namespace {
@@ -49,7 +49,7 @@ void expect_normal(const std::string& name, const torch::Tensor& t, double std) 
 }
 
 TEST(NetworkInit, SongUNetXavierUniformWithZeroAndAttentionScales) {
-  torch::manual_seed(1);
+  at::manual_seed(1);
   auto config = pfgm::networks::preset_config("fashion-mnist");
   config["embedding_type"] = "fourier";  // also covers the Fourier frequencies
   config["channel_mult_noise"] = 2;
@@ -80,7 +80,7 @@ TEST(NetworkInit, SongUNetXavierUniformWithZeroAndAttentionScales) {
 }
 
 TEST(NetworkInit, DhariwalUNetKaimingUniformAndZeroOutputs) {
-  torch::manual_seed(2);
+  at::manual_seed(2);
   nlohmann::json config = pfgm::networks::preset_config("imagenet64-adm");
   config.update({{"img_resolution", 16}, {"model_channels", 64}, {"channel_mult", {1, 2}}, {"num_blocks", 1},
                  {"attn_resolutions", {8}}, {"augment_dim", 9}, {"label_dim", 100}});
@@ -114,7 +114,7 @@ TEST(NetworkInit, DhariwalUNetKaimingUniformAndZeroOutputs) {
 
 // The test can fail: a normal tensor is not uniform, and a wrong bound is caught.
 TEST(NetworkInit, NegativeControls) {
-  torch::manual_seed(3);
+  at::manual_seed(3);
   const auto normal = torch::randn({4096}) * 0.5;
   EXPECT_LT(pfgm::eval::ks_test(values(normal / 0.87), [](double x) { return std::clamp((x + 1) / 2, 0.0, 1.0); })
                 .p_value,

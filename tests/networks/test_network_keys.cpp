@@ -5,12 +5,13 @@
 #include <fstream>
 #include <string>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/io/checkpoint.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/networks/layers/weight_init.h"
 #include "pfgm/networks/presets.h"
+#include "test_paths.h"
 
 namespace {
 
@@ -34,10 +35,10 @@ int64_t parameters(const Model& m) {
 }
 
 void expect_keys(const nlohmann::json& config, const std::string& keys_file) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   pfgm::networks::layers::SkipInit skip;
   const Model model(ModelConfig::from_json(config));
-  std::ifstream in(std::string(PFGM_SHARED_DIR) + "/spec/keys/" + keys_file);
+  std::ifstream in(pfgm::test_paths::shared_dir() + "/spec/keys/" + keys_file);
   ASSERT_TRUE(in) << keys_file;
   std::vector<std::string> expected;
   for (std::string line; std::getline(in, line);)
@@ -56,7 +57,7 @@ TEST(NetworkKeys, ImagenetAdm) { expect_keys(preset_config("imagenet64-adm"), "e
 
 // Spec 3.8, measured on the reference (buffers not counted).
 TEST(NetworkKeys, ParameterCounts) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   pfgm::networks::layers::SkipInit skip;
   auto count = [](nlohmann::json j, const nlohmann::json& change) {
     if (change.is_object()) j.update(change);

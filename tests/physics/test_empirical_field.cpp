@@ -1,6 +1,6 @@
 // The PFGM normalised field: the official golden target, and the analytic Coulomb field in R^(N+1).
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 
@@ -8,6 +8,7 @@
 #include "pfgm/io/safetensors.h"
 #include "pfgm/physics/empirical_field.h"
 #include "pfgm/physics/pfgm_perturbation.h"
+#include "test_paths.h"
 
 using namespace pfgm;
 
@@ -19,7 +20,7 @@ double max_rel_err(const torch::Tensor& got, const torch::Tensor& expected) {
 }  // namespace
 
 TEST(EmpiricalField, MatchesTheGoldenTarget) {
-  const auto f = io::read_safetensors(std::string(PFGM_SHARED_DIR) + "/golden/pfgm_field.safetensors");
+  const auto f = io::read_safetensors(pfgm::test_paths::shared_dir() + "/golden/pfgm_field.safetensors");
   const auto& data = f.at("in.data");
   const auto& qx = f.at("in.query_x");
   const auto& qz = f.at("in.query_z");

@@ -1,7 +1,7 @@
 // The PFGM++ perturbation kernel and prior against their exact laws (KS tests), the official
 // clipped draw as a negative control, and per-seed independence of the prior.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <tuple>

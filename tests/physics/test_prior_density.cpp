@@ -3,7 +3,7 @@
 // BetaPrime(N/2, D/2) (via Beta(N/2, D/2) of R²/(R² + r²)); D = ∞ is the Gaussian; PFGM's
 // hyperplane law is the hemisphere's, normalised with the sphere of R^(N+1).
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/cauchy.hpp>
@@ -51,7 +51,7 @@ TEST(PriorDensity, RadiusFollowsTheBetaPrimeLawAtLargeN) {
   // x [B, 3, 32, 32]: N = 3072. With t = R²/r² and b = t/(1 + t) ~ Beta(N/2, D/2), the density of
   // t is f_b(b)/(1 + t)², and p(x) = f_t(t) / (|S^(N−1)|·R^(N−2)·r²/2).
   const int64_t N = 3 * 32 * 32;
-  torch::manual_seed(0);
+  at::manual_seed(0);
   for (double D : {1.0, 128.0, 2048.0}) {
     const double sigma = 80, r = sigma * std::sqrt(D);
     const boost::math::beta_distribution<double> beta(0.5 * N, 0.5 * D);
@@ -84,7 +84,7 @@ TEST(PriorDensity, InfiniteDIsTheGaussianAndTheLimitOfLargeD) {
 TEST(PriorDensity, PFGMHyperplaneIsTheHemisphereLaw) {
   // Uniform on the hemisphere of radius ρ → ∞ projected by the field lines onto z = z_max:
   // p(x) = 2 z_max / |S^N| · (‖x‖² + z_max²)^(−(N+1)/2), |S^N| = 2π^((N+1)/2)/Γ((N+1)/2), any N.
-  torch::manual_seed(1);
+  at::manual_seed(1);
   for (int64_t N : {1, 2, 3, 7, 3072}) {
     const double z_max = 40;
     auto x = torch::randn({3, N}, torch::kFloat64) * 30;

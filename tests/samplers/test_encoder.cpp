@@ -4,14 +4,14 @@
 // model-level encode/decode pair on a small network: decode inverts encode, generate = decode(prior).
 #include "one_thread.h"
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
 #include "pfgm/eval/ks_test.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/physics/empirical_field.h"
 #include "pfgm/physics/perturbation_kernel.h"
@@ -247,7 +247,7 @@ TEST(Encoder, ModelEncodeDecodeInvertAndMatchGenerate) {
   // generation path's final step, to ODE tolerance; encode does not depend on --batch; and
   // generate(seeds) is decode(prior_latents(seeds)) bit for bit.
   const OneThread one_thread;
-  torch::manual_seed(0);
+  at::manual_seed(0);
   auto config = networks::ModelConfig::from_json(
       {{"model_type", "ToyMLP"}, {"N", 3}, {"D", 16}, {"sigma_max", 10}, {"sigma_data", 1.0}, {"hidden", 32}, {"num_blocks", 1}});
   networks::Model model(config);
@@ -256,7 +256,7 @@ TEST(Encoder, ModelEncodeDecodeInvertAndMatchGenerate) {
   auto o = options(Solver::RK45, 18, config.sigma_min, config.sigma_max, 1e-7);
   const auto enc = encode(model, x, o);
   const auto dec = decode(model, enc.latents, o);
-  const auto target = model.denoiser()(x, torch::scalar_tensor(config.sigma_min, torch::kFloat64));
+  const auto target = denoiser_of(model)(x, torch::scalar_tensor(config.sigma_min, torch::kFloat64));
   EXPECT_LT(max_abs(dec.x - target), 1e-4) << max_abs(dec.x - target);
   EXPECT_LT(max_abs(dec.x - x), 0.05);
   o.batch = 4;

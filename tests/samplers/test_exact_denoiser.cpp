@@ -1,7 +1,7 @@
 // Heun from the PFGM++ prior with the exact denoiser of a finite data set (the posterior mean under
 // the perturbation kernel) lands on the data points for every D, heavy-tailed D = 1 included.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

@@ -1,7 +1,7 @@
 // Latent paths in the prior's geometry: the radius law against the reference CDFs and the prior
 // sampler (KS), its quantiles and tails, quantile interpolation of radii, slerp, paths and temperature.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

@@ -1,7 +1,7 @@
 // Samplers against closed-form denoisers: a point mass (every D) and an anisotropic Gaussian at
 // D = ∞, whose probability-flow ODE has the exact solution x(σ) = μ + (x0 − μ)·sqrt((s² + σ²)/(s² + σ0²)).
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

@@ -1,7 +1,8 @@
 // AugmentPipe (EDM training/augment.py, spec 5.5): flips are exact, the labels follow the official
 // laws, the geometric execution moves smooth images as G_inv says, and a seed fixes everything.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/cuda.h>
 
 #include <cmath>
 #include <functional>

@@ -5,7 +5,7 @@
 
 #include <utility>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
@@ -99,7 +99,7 @@ TEST_F(ClassifierTraining, LearnsShapesToHighHeldOutAccuracy) {
   EXPECT_LT(r.epochs[3].loss, r.epochs[0].loss);
   EXPECT_GT(r.epochs[3].train_accuracy, 0.95);
   // Predictions agree with the logits' argmax.
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   EXPECT_TRUE(torch::equal(pfgm::training::predict_classes(net, hx, 7), net->forward(hx).argmax(1)));
 }
 

@@ -5,11 +5,11 @@
 // (drawn from the D-kernel) for both networks; the median, because at D = 1 a few draws land
 // hundreds of σ away and would decide a mean on their own.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/rng.h"
 #include "pfgm/data/image_dataset.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/networks/presets.h"
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/physics/perturbation_kernel.h"
@@ -35,7 +35,7 @@ networks::ModelConfig small_config(double D) {
 
 // Per-σ held-out error of `net` on `y` with noise from the D-kernel drawn by a fixed generator.
 std::vector<double> held_out_error(networks::Model& net, const torch::Tensor& y, double D) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   net.eval();
   std::vector<double> out;
   auto gen = core::make_generator(2024);
@@ -59,7 +59,7 @@ TEST_P(Learning, HeldOutDenoisingErrorFallsOnFashionMNIST) {
   const auto held_out = data::to_model_range(test.images.narrow(0, 0, 256));
 
   const auto config = small_config(D);
-  torch::manual_seed(7);
+  at::manual_seed(7);
   auto net = std::make_shared<networks::Model>(config);
   const auto before = held_out_error(*net, held_out, D);
 

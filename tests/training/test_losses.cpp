@@ -1,10 +1,10 @@
 // The PFGM++ loss: EDM's λ(σ)‖D − y‖² by default; the optional input weight only lowers samples
 // whose noisy input lies outside the ball of radius κ·√N·σ_data.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/rng.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/physics/preconditioning.h"
 #include "pfgm/training/losses.h"
 
@@ -15,7 +15,7 @@ TEST(PFGMPPLoss, IsTheEDMWeightedErrorAndTheInputWeightOnlyLowersFarSamples) {
   c.N = 2;
   c.D = 1;
   c.network = {{"hidden", 16}, {"num_blocks", 1}, {"noise_channels", 8}};
-  torch::manual_seed(0);
+  at::manual_seed(0);
   networks::Model net(c);
   const auto y = torch::zeros({4000, 2});
   training::PFGMPPLoss plain;

@@ -1,13 +1,13 @@
 // The trainer: bit-identical resume, and samples that do not depend on the sampling batch size.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
 #include "pfgm/io/checkpoint.h"
-#include "pfgm/networks/denoiser.h"
+#include "pfgm/networks/model.h"
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/samplers/sampler.h"
 #include "pfgm/training/losses.h"
@@ -45,7 +45,7 @@ training::LossFn loss_for(const networks::ModelConfig& c, const torch::Tensor& d
 }
 
 std::shared_ptr<networks::Model> fresh(const networks::ModelConfig& c) {
-  torch::manual_seed(0);
+  at::manual_seed(0);
   return std::make_shared<networks::Model>(c);
 }
 
@@ -84,7 +84,7 @@ TEST_P(Resume, ContinuesBitIdentically) {
   first.save_state(state);
 
   auto second_net = fresh(c);
-  torch::manual_seed(99);  // different global state must not matter
+  at::manual_seed(99);  // different global state must not matter
   training::Trainer second(second_net, o, loss_for(c, data));
   second.load_state(state);
   EXPECT_EQ(second.step(), 6);

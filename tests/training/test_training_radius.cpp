@@ -2,7 +2,7 @@
 // radius R = ‖x − y‖ follows R²/r² ~ BetaPrime(N/2, D/2) with r = σ√D for small D, where the
 // official clipped Beta draw does not (it caps R at ≈ 31.6·r, spec 1.7).
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "pfgm/core/rng.h"
 #include "pfgm/eval/ks_test.h"

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include <nlohmann/json_fwd.hpp>
+#include <torch/nn/modules/linear.h>
 
 #include "pfgm/networks/network.h"
 

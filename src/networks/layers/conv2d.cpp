@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include <torch/torch.h>
+#include <torch/nn/functional/conv.h>
+#include <torch/nn/module.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/networks/flop_counter.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
 
 #include "pfgm/core/error.h"
 

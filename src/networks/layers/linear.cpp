@@ -1,6 +1,6 @@
 #include "pfgm/networks/layers/linear.h"
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
 
 #include "pfgm/networks/flop_counter.h"
 
