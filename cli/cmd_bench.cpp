@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 #include <torch/cuda.h>
 #include <torch/types.h>
-#include <torch/cuda.h>
 
 #include "commands.h"
 #include "pfgm/core/device.h"
