@@ -12,6 +12,10 @@ case "${1:-}" in
 esac
 VENV=$(bash tools/install_deps.sh | tail -n 1)
 JOBS=${PFGM_JOBS:-$(nproc)}
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPFGM_PYTHON="$VENV/bin/python" > build.log 2>&1 || { cat build.log; exit 1; }
+# Ninja compiles a target's files while the library it links is still being built.
+if [ -f build/CMakeCache.txt ] && ! grep -q "^CMAKE_GENERATOR:INTERNAL=Ninja$" build/CMakeCache.txt; then
+  rm -rf build  # configured with another generator
+fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPFGM_PYTHON="$VENV/bin/python" > build.log 2>&1 || { cat build.log; exit 1; }
 cmake --build build -j "$JOBS" --target "$TARGET" >> build.log 2>&1 || { tail -n 60 build.log; exit 1; }
 echo "[setup] built build/pfgm${1:+ and the tests}"
