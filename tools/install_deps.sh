@@ -8,7 +8,7 @@ TORCH_SPEC="torch==2.11.*"
 VENV="${PFGM_VENV:-$HOME/.cache/pfgm/venv}"
 
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential clang cmake ninja-build ccache pkg-config git
   python3 python3-venv python3-pip
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libpng-dev libcairo2-dev libzip-dev libarchive-dev zlib1g-dev

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cmath>
 
-#include <torch/optim.h>
+#include <torch/optim/adam.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"

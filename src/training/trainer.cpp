@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
-#include <torch/optim.h>
+#include <torch/optim/adam.h>
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"

@@ -30,8 +30,8 @@ DriverResult drive(Trainer& trainer, const DriverOptions& options, RunLog* log,
   const std::filesystem::path dir = trainer.options().outdir;
   if (!dir.empty()) {
     std::filesystem::create_directories(dir);
-    for (const auto& [name, text] : options.files)
-      io::write_atomically((dir / name).string(), [&](std::ostream& f) { f << text; });
+    for (const auto& file : options.files)
+      io::write_atomically((dir / file.first).string(), [&](std::ostream& f) { f << file.second; });
     if (log) log->open((dir / "log.txt").string());
   }
   if (log && !options.log_header.empty()) log->say("%s", options.log_header.c_str());

@@ -65,7 +65,8 @@ ClassifierTrainOptions quick_options(uint64_t seed) {
 class ClassifierTraining : public OneThreadTest {};
 
 TEST_F(ClassifierTraining, LearnsShapesToHighHeldOutAccuracy) {
-  const auto [x, y] = shapes(640, 1);
+  const auto data = shapes(640, 1);
+  const torch::Tensor &x = data.first, &y = data.second;
   const auto [hx, hy] = shapes(256, 2);
   Classifier net(shapes_config(), 0);
   const double before = pfgm::training::classifier_accuracy(net, hx, hy);
@@ -104,7 +105,8 @@ TEST_F(ClassifierTraining, LearnsShapesToHighHeldOutAccuracy) {
 }
 
 TEST_F(ClassifierTraining, OneSeedGivesBitIdenticalWeights) {
-  const auto [x, y] = shapes(256, 3);
+  const auto data = shapes(256, 3);
+  const torch::Tensor &x = data.first, &y = data.second;
   auto train = [&](uint64_t seed, bool xflip) {
     Classifier net(shapes_config(), seed);
     auto o = quick_options(seed);
@@ -126,7 +128,8 @@ TEST_F(ClassifierTraining, OneSeedGivesBitIdenticalWeights) {
 }
 
 TEST_F(ClassifierTraining, BadInputsAreOneLineErrors) {
-  const auto [x, y] = shapes(64, 4);
+  const auto data = shapes(64, 4);
+  const torch::Tensor &x = data.first, &y = data.second;
   Classifier net(shapes_config(), 0);
   auto expect_error = [](const std::function<void()>& f, const std::string& needle) {
     try {
