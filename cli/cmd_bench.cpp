@@ -1,6 +1,7 @@
 // `pfgm bench network`: images/s of a network's forward pass and forward+backward pass, on the CPU
 // or a CUDA GPU, in float32, bfloat16 or float16 activations (weights stay float32 and are cast
-// on the fly, as the reference's use_fp16 does).
+// on the fly, as the reference's use_fp16 does). `pfgm bench train` and `pfgm bench sample`:
+// whole training steps and sampling (bench_loop.h).
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -9,7 +10,9 @@
 #include <torch/cuda.h>
 #include <torch/types.h>
 
+#include "bench_loop.h"
 #include "commands.h"
+#include "flag_names.h"
 #include "pfgm/core/device.h"
 #include "pfgm/core/error.h"
 #include "pfgm/networks/model.h"
@@ -97,6 +100,31 @@ void run_bench(const BenchArgs& a) {
   std::printf("  forward+backward   %9.2f images/s  (%8.2f ms/batch)\n", B / t_train, t_train * 1e3);
 }
 
+void add_loop_bench(CLI::App* bench, const char* name, const char* help, void (*run)(const LoopBenchArgs&)) {
+  auto a = std::make_shared<LoopBenchArgs>();
+  auto* c = bench->add_subcommand(name, help);
+  c->add_option("--arch", a->arch, "ddpmpp | ncsnpp | adm (train.py's networks)")->capture_default_str();
+  c->add_option("--cbase", a->cbase, "channel multiplier")->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--cres", a->cres, "channels per resolution, e.g. 1,2,2")->delimiter(',')->capture_default_str();
+  c->add_option("--nblock", a->nblock, "blocks per resolution")->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--attn", a->attn, "attention resolutions, comma list ('' for none)")->capture_default_str();
+  c->add_option("--res", a->res, "image resolution")->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--channels", a->channels, "image channels")->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--batch", a->batch, "images per step or sampled together")->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--aug_dim", a->aug_dim, "D: any real > 0, or inf")->capture_default_str();
+  c->add_option("--steps", a->steps, "sampler steps (Heun: NFE = 2·steps − 1)")->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--dtype", a->dtype, "autocast: fp32 | bf16 | fp16 (fp16: CUDA)")->capture_default_str();
+  c->add_option("--channels_last", a->channels_last, "0 | 1: channels-last weights and images")
+      ->check(CLI::Range(0, 1))->capture_default_str();
+  c->add_option("--solver", a->solver, "heun | euler")->capture_default_str();
+  c->add_option("--threads", a->threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  c->add_option("--device", a->device, "cpu | cuda | auto")->capture_default_str();
+  c->add_option("--iters", a->iters, "timed iterations (the median is reported)")->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--warmup", a->warmup, "untimed iterations first")->check(CLI::NonNegativeNumber)->capture_default_str();
+  name_fields(c, {{"amp", "--dtype"}, {"precision", "--dtype"}});
+  c->callback([a, run] { run(*a); });
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -114,6 +142,9 @@ void add_bench_command(CLI::App& app) {
   c->add_option("--threads", a->threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   c->add_flag("--json", a->json, "one JSON line");
   c->callback([a] { run_bench(*a); });
+  add_loop_bench(bench, "train", "images/s of whole training steps (perturbation, forward, backward, Adam, EMA)",
+                 run_bench_train);
+  add_loop_bench(bench, "sample", "images/s of sampling from the prior (Heun or Euler)", run_bench_sample);
 }
 
 }  // namespace pfgm::cli

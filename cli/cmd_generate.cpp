@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "network_path.h"
+#include "run_control.h"
 #include "pfgm/core/device.h"
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
@@ -69,7 +70,10 @@ void run_generate(const GenerateArgs& a) {
     PFGM_CHECK(a.class_idx < 0, "[--class] the model is unconditional");
   }
 
+  CountProgress progress("generate", "images");
+  s.progress = [&](int64_t done, int64_t total) { progress(done, total); };
   const auto samples = samplers::generate(*model, seeds, c.sample_shape(), s);
+  end_progress();
   const auto images = io::to_uint8(samples.x);
   fs::create_directories(a.outdir);
   for (size_t i = 0; i < seeds.size(); ++i) {

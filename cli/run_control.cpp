@@ -39,13 +39,17 @@ double seconds_now() {
 }  // namespace
 
 CountProgress::CountProgress(std::string what, std::string unit)
-    : what_(std::move(what)), unit_(std::move(unit)), start_(seconds_now()) {}
+    : what_(std::move(what)), unit_(std::move(unit)), start_(seconds_now()), last_line_(start_) {}
 
 void CountProgress::operator()(int64_t done, int64_t total) {
-  if (!::isatty(2)) return;
-  const double elapsed = seconds_now() - start_, rate = done / std::max(elapsed, 1e-9);
-  std::fprintf(stderr, "\r%s  %lld/%lld %s  %.1f %s/s  ETA %s   ", what_.c_str(), (long long)done, (long long)total,
-               unit_.c_str(), rate, unit_.c_str(), format_duration((total - done) / std::max(rate, 1e-9)).c_str());
+  // On a terminal a "\r"-updated line; otherwise a line every 30 s (short jobs stay quiet).
+  const bool tty = ::isatty(2);
+  const double now = seconds_now(), elapsed = now - start_, rate = done / std::max(elapsed, 1e-9);
+  if (!tty && now - last_line_ < 30) return;
+  last_line_ = now;
+  std::fprintf(stderr, "%s%s  %lld/%lld %s  %.1f %s/s  ETA %s%s", tty ? "\r" : "", what_.c_str(), (long long)done,
+               (long long)total, unit_.c_str(), rate, unit_.c_str(),
+               format_duration((total - done) / std::max(rate, 1e-9)).c_str(), tty ? "   " : "\n");
 }
 
 void check_not_interrupted(const training::DriverResult& result, const training::Trainer& trainer) {

@@ -17,7 +17,7 @@ void end_progress();
 void check_not_interrupted(const training::DriverResult& result, const training::Trainer& trainer);
 
 // Progress of a counted job ("detector  1200/50000 images  310 img/s  ETA 2m35s"): a "\r"-updated
-// line on a terminal, nothing otherwise; call end_progress() after the last one.
+// line on a terminal, else a line every 30 s; call end_progress() after the last one.
 class CountProgress {
  public:
   CountProgress(std::string what, std::string unit);
@@ -25,7 +25,7 @@ class CountProgress {
 
  private:
   std::string what_, unit_;
-  double start_;
+  double start_, last_line_;
 };
 
 }  // namespace pfgm::cli

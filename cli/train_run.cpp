@@ -5,6 +5,7 @@
 
 #include <torch/types.h>
 
+#include "run_control.h"
 #include "sample_report.h"
 #include "pfgm/core/error.h"
 #include "pfgm/io/atomic_file.h"
@@ -111,7 +112,10 @@ void sample_and_report(networks::Model& ema, const TrainArgs& a, const training:
   if (a.o.cond)
     s.class_labels = at::one_hot(at::arange(count) % dataset.label_dim, dataset.label_dim).to(at::kFloat);
   ema.eval();
+  CountProgress progress("samples", "images");
+  s.progress = [&](int64_t done, int64_t total) { progress(done, total); };
   const auto samples = samplers::generate(ema, seeds, config.sample_shape(), s);
+  end_progress();
   const auto pixels = io::to_uint8(samples.x);
   const std::string grid = (fs::path(c.options.outdir) / "samples.png").string();
   io::write_png(grid, io::image_grid(pixels.narrow(0, 0, a.grid)));

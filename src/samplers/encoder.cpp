@@ -86,6 +86,7 @@ Encoding encode(networks::Model& model, const torch::Tensor& x, const SamplerOpt
     }
     parts.push_back(e.latents.cpu());
     out.nfe = std::max(out.nfe, e.nfe);
+    if (options.progress) options.progress(start + n, B);
   }
   out.latents = torch::cat(parts);
   return out;

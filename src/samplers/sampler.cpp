@@ -69,6 +69,7 @@ Samples integrate(networks::Model& model, int64_t count, const SamplerOptions& o
                         .cpu());
     out.nfe = std::max(out.nfe, nfe);
     if (keep_trajectory) trajectories.push_back(std::move(traj));
+    if (options.progress) options.progress(end, count);
   }
   out.x = torch::cat(parts);
   if (keep_trajectory && !trajectories.empty() && !trajectories[0].x.empty()) {

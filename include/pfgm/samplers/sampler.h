@@ -1,6 +1,7 @@
 #pragma once
 // Generation from a model: draw each seed's prior sample and integrate the backward ODE with the
 // chosen solver — Heun/Euler/RK45 on the σ-ODE for PFGM++ and EDM, Euler/RK45 on the z-ODE for PFGM.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct SamplerOptions {
   RK45Options rk45;               // --rtol --atol
   int64_t batch = 1024;           // --batch: samples integrated together (results do not depend on it)
   torch::Tensor class_labels;     // one-hot [number of seeds, label_dim] for conditional models, or undefined
+  std::function<void(int64_t done, int64_t total)> progress;  // after each batch; optional
 };
 
 struct Samples {
