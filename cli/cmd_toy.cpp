@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.h"
+#include "flag_names.h"
 #include "toy_run.h"
 #include "pfgm/data/toy2d.h"
 #include "pfgm/samplers/solver_table.h"
@@ -84,6 +85,7 @@ void add_toy_command(CLI::App& app) {
   add_sample_flags(train, *o, true);
   add_eval_flags(train, *o);
   add_common_flags(train, *o);
+  name_fields(train, {{"total_nimg", "--iters"}, {"lr_rampup_nimg", "--lr_rampup"}, {"D", "--aug_dim"}});
   train->callback([o] { run_toy_train(*o); });
 
   auto* demo = toy->add_subcommand("demo", "the 2-D demo: PFGM++ (D = 128) on the heart, with pictures, in runs/demo");
