@@ -34,13 +34,7 @@ DhariwalUNet::DhariwalUNet(const DhariwalUNetOptions& o) : options(o) {
   block.init = init;
   block.init_zero = init_zero;
   auto make_block = [&](int64_t in, int64_t out, bool up, bool down, bool attention) {
-    auto b = block;
-    b.in_channels = in;
-    b.out_channels = out;
-    b.up = up;
-    b.down = down;
-    b.attention = attention;
-    return std::make_shared<UNetBlock>(b);
+    return make_unet_block(block, in, out, up, down, attention);
   };
   auto attn_at = [&](int64_t res) {
     return std::find(o.attn_resolutions.begin(), o.attn_resolutions.end(), res) != o.attn_resolutions.end();

@@ -56,15 +56,6 @@ UNetBlockOptions song_block_options(const SongUNetOptions& o) {
   return block;
 }
 
-std::shared_ptr<UNetBlock> make_block(UNetBlockOptions b, int64_t in, int64_t out, bool up, bool down, bool attention) {
-  b.in_channels = in;
-  b.out_channels = out;
-  b.up = up;
-  b.down = down;
-  b.attention = attention;
-  return std::make_shared<UNetBlock>(b);
-}
-
 }  // namespace
 
 SongUNet::SongUNet(const SongUNetOptions& o) : options(o) {
@@ -105,7 +96,7 @@ std::vector<int64_t> SongUNet::build_encoder(const UNetBlockOptions& block) {
       add_enc(level_name(res, "conv"), std::make_shared<Conv2d>(cin, cout, 3, true, ResampleOptions{}, init));
       skips.push_back(cout);
     } else {
-      add_enc(level_name(res, "down"), make_block(block, cout, cout, false, true, false));
+      add_enc(level_name(res, "down"), make_unet_block(block, cout, cout, false, true, false));
       skips.push_back(cout);
       if (o.encoder_type == "skip") {
         add_enc(level_name(res, "aux_down"), std::make_shared<Conv2d>(caux, caux, 0, true, down_filter));
@@ -122,7 +113,7 @@ std::vector<int64_t> SongUNet::build_encoder(const UNetBlockOptions& block) {
       const int64_t cin = cout;
       cout = o.model_channels * o.channel_mult[level];
       add_enc(level_name(res, "block" + std::to_string(i)),
-              make_block(block, cin, cout, false, false, contains(o.attn_resolutions, res)));
+              make_unet_block(block, cin, cout, false, false, contains(o.attn_resolutions, res)));
       skips.push_back(cout);
     }
   }
@@ -141,17 +132,17 @@ void SongUNet::build_decoder(const UNetBlockOptions& block, std::vector<int64_t>
   for (size_t level = levels; level-- > 0;) {
     const int64_t res = o.img_resolution >> level;
     if (level == levels - 1) {
-      add_dec(level_name(res, "in0"), make_block(block, cout, cout, false, false, true));
-      add_dec(level_name(res, "in1"), make_block(block, cout, cout, false, false, false));
+      add_dec(level_name(res, "in0"), make_unet_block(block, cout, cout, false, false, true));
+      add_dec(level_name(res, "in1"), make_unet_block(block, cout, cout, false, false, false));
     } else {
-      add_dec(level_name(res, "up"), make_block(block, cout, cout, true, false, false));
+      add_dec(level_name(res, "up"), make_unet_block(block, cout, cout, true, false, false));
     }
     for (int64_t i = 0; i <= o.num_blocks; ++i) {
       const int64_t cin = cout + skips.back();
       skips.pop_back();
       cout = o.model_channels * o.channel_mult[level];
       const bool attention = i == o.num_blocks && contains(o.attn_resolutions, res);
-      add_dec(level_name(res, "block" + std::to_string(i)), make_block(block, cin, cout, false, false, attention));
+      add_dec(level_name(res, "block" + std::to_string(i)), make_unet_block(block, cin, cout, false, false, attention));
     }
     if (o.decoder_type == "skip" || level == 0) {
       if (o.decoder_type == "skip" && level < levels - 1)

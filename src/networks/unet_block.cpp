@@ -99,4 +99,14 @@ torch::Tensor UNetBlock::attention(const torch::Tensor& h) {
   return a.reshape(h.sizes());
 }
 
+std::shared_ptr<UNetBlock> make_unet_block(UNetBlockOptions b, int64_t in, int64_t out, bool up, bool down,
+                                           bool attention) {
+  b.in_channels = in;
+  b.out_channels = out;
+  b.up = up;
+  b.down = down;
+  b.attention = attention;
+  return std::make_shared<UNetBlock>(b);
+}
+
 }  // namespace pfgm::networks

@@ -52,4 +52,8 @@ class UNetBlock : public torch::nn::Module {
   std::shared_ptr<layers::Linear> affine_;
 };
 
+// A block of the given options with in → out channels, resampling and attention set.
+std::shared_ptr<UNetBlock> make_unet_block(UNetBlockOptions options, int64_t in, int64_t out, bool up, bool down,
+                                           bool attention);
+
 }  // namespace pfgm::networks
