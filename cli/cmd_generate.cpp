@@ -15,6 +15,7 @@
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
 #include "pfgm/io/checkpoint.h"
+#include "pfgm/io/pixels.h"
 #include "pfgm/networks/model_file.h"
 #include "pfgm/io/npy.h"
 #include "pfgm/io/png.h"

@@ -7,6 +7,7 @@
 #include "latent_run.h"
 #include "pfgm/core/error.h"
 #include "pfgm/data/image_dataset.h"
+#include "pfgm/io/pixels.h"
 #include "pfgm/io/png.h"
 #include "pfgm/io/safetensors.h"
 #include "pfgm/physics/augmented_space.h"
@@ -36,7 +37,7 @@ void run_encode(const EncodeArgs& a) {
   const auto images = load_images(a.images, a.num, n);
   const int64_t B = images.size(0);
   const auto s = sampler_options(a, n, B);
-  const auto x = data::to_model_range(images).to(torch::kFloat64);
+  const auto x = io::to_model_range(images).to(torch::kFloat64);
 
   const auto enc = samplers::encode(*n.model, x, s);
   const auto dec = samplers::decode(*n.model, enc.latents, s);

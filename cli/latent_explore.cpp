@@ -8,6 +8,7 @@
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
 #include "pfgm/data/image_dataset.h"
+#include "pfgm/io/pixels.h"
 #include "pfgm/io/png.h"
 #include "pfgm/samplers/encoder.h"
 #include "pfgm/samplers/latent_path.h"
@@ -48,7 +49,7 @@ void run_interpolate(const InterpolateArgs& a) {
     const auto images = torch::cat({load_png(files[0], n), load_png(files[1], n)});
     auto s2 = s;
     if (s2.class_labels.defined()) s2.class_labels = s2.class_labels.narrow(0, 0, 2);
-    const auto enc = samplers::encode(*n.model, data::to_model_range(images).to(torch::kFloat64), s2);
+    const auto enc = samplers::encode(*n.model, io::to_model_range(images).to(torch::kFloat64), s2);
     ends = enc.latents;
     nfe_encode = enc.nfe;
     from = files[0] + " → " + files[1];

@@ -9,6 +9,7 @@
 #include "sample_report.h"
 #include "pfgm/core/error.h"
 #include "pfgm/io/atomic_file.h"
+#include "pfgm/io/pixels.h"
 #include "pfgm/io/png.h"
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/samplers/sampler.h"

@@ -17,6 +17,7 @@
 #include <torch/types.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/io/pixels.h"
 #include "pfgm/io/png.h"
 #include "pfgm/networks/model_file.h"
 #include "pfgm/samplers/sampler.h"

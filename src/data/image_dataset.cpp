@@ -147,6 +147,4 @@ ImageDataset load_npz_images(const std::string& path, bool use_labels) {
   return d;
 }
 
-torch::Tensor to_model_range(const torch::Tensor& images) { return images.to(torch::kFloat32) / 127.5 - 1; }
-
 }  // namespace pfgm::data

@@ -151,8 +151,4 @@ torch::Tensor image_grid(const torch::Tensor& images, int64_t columns) {
   return grid;
 }
 
-torch::Tensor to_uint8(const torch::Tensor& x) {
-  return (x.to(torch::kFloat32) * 127.5 + 128).clamp(0, 255).to(torch::kUInt8);
-}
-
 }  // namespace pfgm::io

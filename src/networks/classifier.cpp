@@ -10,8 +10,8 @@
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
-#include "pfgm/data/image_dataset.h"
 #include "pfgm/io/checkpoint.h"
+#include "pfgm/io/pixels.h"
 #include "pfgm/io/safetensors.h"
 
 namespace pfgm::networks {
@@ -140,7 +140,7 @@ void ClassifierImpl::check_images(const torch::Tensor& images, const std::string
 
 torch::Tensor ClassifierImpl::features(const torch::Tensor& images) {
   check_images(images, "[classifier]");
-  auto x = data::to_model_range(images.to(device()));
+  auto x = io::to_model_range(images.to(device()));
   size_t i = 0;
   for (int64_t s = 0; s < config_.num_stages(); ++s) {
     for (int64_t b = 0; b < config_.blocks; ++b, ++i)

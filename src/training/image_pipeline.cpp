@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/io/pixels.h"
 #include "pfgm/training/augment_pipe.h"
 #include "pfgm/training/losses.h"
 
@@ -32,7 +33,7 @@ LossFn image_loss(const data::ImageDataset& dataset, const networks::ModelConfig
     // Items ≥ n are the x-flipped copies (--xflip, spec 6.2).
     const auto idx = batch.indices(count).to(device);
     const auto item = idx.remainder(n);
-    auto y = data::to_model_range(images.index_select(0, item));
+    auto y = io::to_model_range(images.index_select(0, item));
     if (pipeline.xflip) y = at::where((idx >= n).view({-1, 1, 1, 1}), y.flip({3}), y);
     at::Tensor augment_labels;
     if (aug.p > 0) {

@@ -8,6 +8,7 @@
 #include <torch/types.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/io/pixels.h"
 #include "pfgm/io/png.h"
 
 namespace {

@@ -9,6 +9,7 @@
 
 #include "pfgm/core/rng.h"
 #include "pfgm/data/image_dataset.h"
+#include "pfgm/io/pixels.h"
 #include "pfgm/networks/model.h"
 #include "pfgm/networks/presets.h"
 #include "pfgm/physics/augmented_space.h"
@@ -56,7 +57,7 @@ TEST_P(Learning, HeldOutDenoisingErrorFallsOnFashionMNIST) {
   const double D = GetParam();
   static const auto train = data::load_idx_dataset(data::fashion_mnist_dir(), true);
   static const auto test = data::load_idx_dataset(data::fashion_mnist_dir(), false);
-  const auto held_out = data::to_model_range(test.images.narrow(0, 0, 256));
+  const auto held_out = io::to_model_range(test.images.narrow(0, 0, 256));
 
   const auto config = small_config(D);
   at::manual_seed(7);
@@ -75,7 +76,7 @@ TEST_P(Learning, HeldOutDenoisingErrorFallsOnFashionMNIST) {
   l.kernel.D = D;
   const auto images = train.images;
   training::Trainer trainer(net, o, [&](networks::Model& m, training::Batch& b, int64_t count) {
-    return l(m, data::to_model_range(images.index_select(0, b.indices(count))), b.gen);
+    return l(m, io::to_model_range(images.index_select(0, b.indices(count))), b.gen);
   });
   trainer.run();
   const auto after = held_out_error(trainer.net(), held_out, D);

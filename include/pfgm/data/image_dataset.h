@@ -62,7 +62,4 @@ ImageDataset load_idx_dataset(const std::string& dir, bool train = true, int64_t
 // The built-in default: Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 const char* fashion_mnist_dir();
 
-// uint8 images → float32 in [−1, 1].
-torch::Tensor to_model_range(const torch::Tensor& images);
-
 }  // namespace pfgm::data

@@ -23,7 +23,4 @@ void write_png(const std::string& path, const torch::Tensor& image);
 // Images [B, C, H, W] uint8 laid out in a grid of `columns` (0: about square), 2-pixel gaps.
 torch::Tensor image_grid(const torch::Tensor& images, int64_t columns = 0);
 
-// Generated samples in [−1, 1] → uint8 as generate.py: clip(x·127.5 + 128, 0, 255), truncated.
-torch::Tensor to_uint8(const torch::Tensor& x);
-
 }  // namespace pfgm::io

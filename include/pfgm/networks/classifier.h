@@ -4,7 +4,7 @@
 // domain's labels (`pfgm classifier train`), in place of Inception-v3, whose weights cannot ship.
 //
 // Architecture, for uint8 images [B, C, H, W] (C = 1 or 3, H = W a power of two ≥ 8):
-//   x = uint8/127.5 − 1                                   (data::to_model_range)
+//   x = uint8/127.5 − 1                                   (io::to_model_range)
 //   S = log2(H/4) stages; stage s at resolution H/2^s:
 //     `blocks` × [conv3x3 (C_s channels) → GroupNorm(groups) → SiLU],  C_s = min(width·2^s, max_width)
 //     2× average pooling                                  (after the last stage: a 4×4 map)
