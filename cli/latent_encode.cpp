@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "latent_run.h"
+#include "run_control.h"
 #include "pfgm/core/error.h"
 #include "pfgm/data/image_dataset.h"
 #include "pfgm/io/pixels.h"
@@ -36,11 +37,15 @@ void run_encode(const EncodeArgs& a) {
   auto n = load_network(a);
   const auto images = load_images(a.images, a.num, n);
   const int64_t B = images.size(0);
-  const auto s = sampler_options(a, n, B);
+  auto s = sampler_options(a, n, B);
   const auto x = io::to_model_range(images).to(torch::kFloat64);
 
+  CountProgress encoding("encode", "images"), decoding("decode", "images");
+  s.progress = [&](int64_t done, int64_t total) { encoding(done, total); };
   const auto enc = samplers::encode(*n.model, x, s);
+  s.progress = [&](int64_t done, int64_t total) { decoding(done, total); };
   const auto dec = samplers::decode(*n.model, enc.latents, s);
+  end_progress();
   const auto err = dec.x - x;
   const double max_err = err.abs().max().item<double>(), rms = err.pow(2).mean().sqrt().item<double>();
   const auto recon = io::to_uint8(dec.x);
@@ -97,8 +102,11 @@ void run_decode(const DecodeArgs& a) {
   PFGM_CHECK(stored_precond == networks::to_string(n.model->config().precond), "[--latents] ", a.latents,
              ": latents of a ", stored_precond, " model, the network is ",
              networks::to_string(n.model->config().precond));
-  const auto s = sampler_options(a, n, latents.size(0), file.metadata);
+  auto s = sampler_options(a, n, latents.size(0), file.metadata);
+  CountProgress progress("decode", "images");
+  s.progress = [&](int64_t done, int64_t total) { progress(done, total); };
   const auto out = samplers::decode(*n.model, latents, s);
+  end_progress();
   const auto images = io::to_uint8(out.x);
   write_images(a.outdir, images);
   const std::string grid = !a.grid.empty() ? a.grid : (fs::path(a.outdir) / "grid.png").string();
