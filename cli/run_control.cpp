@@ -4,20 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <utility>
 
 #include "pfgm/core/error.h"
 
 namespace pfgm::cli {
-
-std::string format_duration(double s) {
-  char b[32];
-  if (s >= 3600) std::snprintf(b, sizeof b, "%dh%02dm", int(s / 3600), int(std::fmod(s, 3600) / 60));
-  else std::snprintf(b, sizeof b, "%dm%02ds", int(s / 60), int(std::fmod(s, 60)));
-  return b;
-}
 
 void print_progress(const training::Progress& p, const std::string& extra) {
   // On a terminal: a "\r"-updated line at most 4 times a second; otherwise one line per tick.

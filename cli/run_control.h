@@ -3,11 +3,12 @@
 // the one-line error of a run stopped by a signal.
 #include <string>
 
+#include "pfgm/core/duration.h"
 #include "pfgm/training/training_driver.h"
 
 namespace pfgm::cli {
 
-std::string format_duration(double seconds);  // "4m05s", "1h02m"
+using core::format_duration;
 
 // One progress line on stderr ("\r"-updated on a terminal, one line per tick otherwise).
 void print_progress(const training::Progress& p, const std::string& extra = "");

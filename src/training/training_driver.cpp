@@ -1,25 +1,15 @@
 #include "pfgm/training/training_driver.h"
 
 #include <chrono>
-#include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 
+#include "pfgm/core/duration.h"
 #include "pfgm/core/error.h"
 #include "pfgm/io/atomic_file.h"
 #include "pfgm/training/stop_on_signal.h"
 
 namespace pfgm::training {
-
-namespace {
-std::string clock_time(double s) {  // "4m05s", "1h02m"
-  char b[32];
-  if (s >= 3600) std::snprintf(b, sizeof b, "%dh%02dm", int(s / 3600), int(std::fmod(s, 3600) / 60));
-  else std::snprintf(b, sizeof b, "%dm%02ds", int(s / 60), int(std::fmod(s, 60)));
-  return b;
-}
-}  // namespace
 
 DriverResult drive(Trainer& trainer, const DriverOptions& options, RunLog* log,
                    const std::function<void(const Progress&)>& on_progress) {
@@ -46,7 +36,7 @@ DriverResult drive(Trainer& trainer, const DriverOptions& options, RunLog* log,
         if (log && p.tick_end)
           log->say("tick %-5lld kimg %-9.1f time %-8s sec/tick %-7.1f sec/kimg %-7.2f maintenance %-5.1f cpumem %-5.2f "
                    "loss %.4f\n",
-                   (long long)p.tick, p.nimg / 1e3, clock_time(seconds()).c_str(), p.tick_s,
+                   (long long)p.tick, p.nimg / 1e3, core::format_duration(seconds()).c_str(), p.tick_s,
                    p.tick_s / std::max(double(p.tick_nimg) / 1e3, 1e-9), p.maintenance_s, p.cpu_mem_gb, p.loss);
       },
       [&] {
