@@ -5,7 +5,6 @@
 // a 1-D integral of a smooth function, taken by the trapezoid rule in ln G (error ≪ 1e−10 at every
 // σ), and checked against a 2-D polar quadrature of the kernel itself. The denoiser D(x; σ) =
 // E[y | x] is the same mixture of Σ(Σ + sI)⁻¹x.
-#include "one_thread.h"
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
@@ -101,9 +100,7 @@ constexpr double kSigmaMin = 0.002, kSigmaMax = 80;
 
 }  // namespace
 
-// Tensors of a few hundred values: one intra-op thread (restored afterwards), since more only add
-// synchronisation, which costs twentyfold when the cores are busy.
-class Likelihood : public OneThreadTest {};
+class Likelihood : public ::testing::Test {};
 
 TEST_F(Likelihood, QuadratureOracleAgreesWithAPolarQuadratureOfTheKernel) {
   // E_kernel[p_data(x − u)] in polar coordinates for N = 2: R²/(R² + r²) = b ~ Beta(1, D/2), so

@@ -1,5 +1,4 @@
 // pfgm's feature classifier: configuration, shapes, save/load, the detector and its bad inputs.
-#include "one_thread.h"
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -50,8 +49,7 @@ void expect_throws_with(const std::function<void()>& f, const std::vector<std::s
   }
 }
 
-// Small tensors: one thread is fastest, and a busy 2-core machine does not oversubscribe.
-class ClassifierNet : public OneThreadTest {};
+class ClassifierNet : public ::testing::Test {};
 
 TEST_F(ClassifierNet, StagesAndShapesFollowTheConfig) {
   for (int64_t r : {8, 16, 32, 64}) {

@@ -2,7 +2,6 @@
 // a non-diagonal covariance at D = ∞, whose flow is linear, x(σ) = (Σ + σ²I)^{1/2}(Σ + σ0²I)^{−1/2}x(σ0);
 // the exact finite-D denoiser of a point set; the straight field line of one charge (PFGM). And the
 // model-level encode/decode pair on a small network: decode inverts encode, generate = decode(prior).
-#include "one_thread.h"
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
@@ -172,7 +171,6 @@ TEST(Encoder, GaussianDataReachTheExactLawAtSigmaMax) {
 }
 
 TEST(Encoder, PointSetFiniteDRoundTripAndPriorLaw) {
-  const OneThread one_thread;
   const double D = 4, lo = 0.002, hi = 20;
   auto gen = core::make_generator(7);
   const auto Y = at::randn({16, 2}, gen, torch::kFloat64);
@@ -246,7 +244,6 @@ TEST(Encoder, ModelEncodeDecodeInvertAndMatchGenerate) {
   // A small untrained vector model: its map is smooth, so decode ∘ encode = D(·; σ_min), the
   // generation path's final step, to ODE tolerance; encode does not depend on --batch; and
   // generate(seeds) is decode(prior_latents(seeds)) bit for bit.
-  const OneThread one_thread;
   at::manual_seed(0);
   auto config = networks::ModelConfig::from_json(
       {{"model_type", "ToyMLP"}, {"N", 3}, {"D", 16}, {"sigma_max", 10}, {"sigma_data", 1.0}, {"hidden", 32}, {"num_blocks", 1}});

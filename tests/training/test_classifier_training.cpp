@@ -1,6 +1,5 @@
 // Training pfgm's feature classifier: it learns a synthetic labelled dataset, and one seed gives
 // bit-identical weights on the CPU.
-#include "one_thread.h"
 #include <gtest/gtest.h>
 
 #include <utility>
@@ -61,8 +60,7 @@ ClassifierTrainOptions quick_options(uint64_t seed) {
   return o;
 }
 
-// Small tensors: one thread is fastest, and a busy 2-core machine does not oversubscribe.
-class ClassifierTraining : public OneThreadTest {};
+class ClassifierTraining : public ::testing::Test {};
 
 TEST_F(ClassifierTraining, LearnsShapesToHighHeldOutAccuracy) {
   const auto data = shapes(640, 1);
