@@ -14,6 +14,7 @@
 #include "pfgm/io/npy.h"
 #include "pfgm/io/png.h"
 #include "pfgm/networks/model_file.h"
+#include "pfgm/samplers/solver_table.h"
 
 namespace pfgm::cli::latent {
 
@@ -76,8 +77,9 @@ samplers::SamplerOptions sampler_options(const LatentArgs& a, const Network& n, 
   const auto& c = n.model->config();
   samplers::SamplerOptions s;
   s.solver = samplers::parse_solver(!a.solver.empty() ? a.solver : meta_or(stored, "solver", kDefaultSolver));
-  PFGM_CHECK(c.precond != networks::Precond::PFGM || s.solver != samplers::Solver::Heun,
-             "[--solver] PFGM models integrate with euler or rk45, got heun");
+  const auto& solver = samplers::solver_entry(s.solver);
+  PFGM_CHECK(c.precond != networks::Precond::PFGM || (solver.decode_z && solver.encode_z),
+             "[--solver] PFGM models integrate with ", samplers::z_ode_solver_names(), ", got ", solver.name);
   s.schedule.num_steps = a.steps > 0 ? a.steps : static_cast<int>(meta_number(stored, "steps", kDefaultSteps));
   s.schedule.sigma_min = a.sigma_min > 0 ? a.sigma_min : meta_number(stored, "sigma_min", c.sigma_min);
   s.schedule.sigma_max = a.sigma_max > 0 ? a.sigma_max : meta_number(stored, "sigma_max", c.sigma_max);

@@ -56,7 +56,7 @@ Encoding encode_pfgm_ode(const FieldFn& field, const torch::Tensor& x, const PFG
              ode.z_max);
   PFGM_CHECK(x.dim() == 2, "[pfgm encoder] expected points [B, N], got ", x.dim(), " dimensions");
   const auto& solver = solver_entry(o.solver);
-  PFGM_CHECK(solver.encode_z, "[solver] PFGM models integrate with euler or rk45, got ", solver.name);
+  PFGM_CHECK(solver.encode_z, "[solver] PFGM models integrate with ", z_ode_solver_names(), ", got ", solver.name);
   return solver.encode_z(field, x.to(torch::kFloat64), ode, o);
 }
 

@@ -1,6 +1,8 @@
 #include "pfgm/samplers/solver_table.h"
 
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "pfgm/core/error.h"
 #include "pfgm/samplers/encoder.h"
@@ -121,6 +123,15 @@ Solver parse_solver(const std::string& name) {
 }
 
 std::string to_string(Solver s) { return solver_entry(s).name; }
+
+std::string z_ode_solver_names() {
+  std::vector<std::string> names;
+  for (const auto& e : kSolvers)
+    if (e.decode_z && e.encode_z) names.emplace_back(e.name);
+  std::string text;
+  for (size_t i = 0; i < names.size(); ++i) text += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return text;
+}
 
 std::string solver_names(const char* separator) {
   std::string names;

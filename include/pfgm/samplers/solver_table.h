@@ -33,5 +33,6 @@ struct SolverEntry {
 
 const SolverEntry& solver_entry(Solver s);
 const SolverEntry* find_solver(const std::string& name);  // nullptr when no entry has that name
+std::string z_ode_solver_names();  // the entries that integrate PFGM's z-ODE: "euler or rk45"
 
 }  // namespace pfgm::samplers
