@@ -68,7 +68,7 @@ BenchSetup setup(const LoopBenchArgs& a) {
   o.augment = 0;
   o.batch = a.batch;
   o.amp = a.dtype;
-  o.channels_last = a.channels_last != 0;
+  o.channels_last = a.channels_last != 0 ? 1 : 0;
   o.data = "random";
   BenchSetup s{training::resolve_train_config(o), {}, {}};
   s.config.network["attn_resolutions"] = parse_list(a.attn, "attn");
@@ -124,7 +124,7 @@ void run_bench_train(const LoopBenchArgs& a) {
   at::manual_seed(0);
   auto net = std::make_shared<networks::Model>(s.model);
   net->to(device);
-  if (s.config.pipeline.channels_last) training::to_channels_last(*net);
+  net->set_channels_last(s.config.pipeline.channels_last);
   training::Trainer trainer(net, s.config.options, training::image_loss(s.data, s.model, s.config.pipeline, device));
   std::vector<double> step_s;
   auto last = clock::now();
@@ -150,7 +150,7 @@ void run_bench_sample(const LoopBenchArgs& a) {
   at::manual_seed(0);
   networks::Model model(s.model);
   model.to(device);
-  if (s.config.pipeline.channels_last) training::to_channels_last(model);
+  model.set_channels_last(s.config.pipeline.channels_last);
   samplers::SamplerOptions o;
   o.solver = samplers::parse_solver(a.solver);
   PFGM_CHECK(o.solver != samplers::Solver::RK45, "[solver] the benchmark takes heun or euler (fixed steps)");

@@ -12,6 +12,7 @@
 #include "network_path.h"
 #include "run_control.h"
 #include "pfgm/core/device.h"
+#include "pfgm/training/mixed_precision.h"
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
 #include "pfgm/io/checkpoint.h"
@@ -28,8 +29,9 @@ namespace fs = std::filesystem;
 namespace {
 
 struct GenerateArgs {
-  std::string network, outdir, seeds = "0-63", device = "auto", solver = "heun", grid, npz;
+  std::string network, outdir, seeds = "0-63", device = "auto", solver = "heun", grid, npz, amp = "fp32";
   bool subdirs = false;
+  int channels_last = 0;
   int64_t class_idx = -1, batch = 64;
   int steps = 18;
   double sigma_min = 0, sigma_max = 0, rho = 7;
@@ -44,6 +46,8 @@ void run_generate(const GenerateArgs& a) {
   const auto file = find_network(a.network);
   auto model = networks::load_model(file);
   model->to(device);
+  model->set_channels_last(a.channels_last != 0);
+  const auto precision = training::parse_precision(a.amp, "--amp");
   const auto& c = model->config();
   PFGM_CHECK(c.is_image(), "[--network] ", file, ": a ", networks::to_string(c.family), " model for vector data; use pfgm toy sample");
   PFGM_CHECK(!a.outdir.empty(), "[--outdir] required: where the images go");
@@ -73,7 +77,10 @@ void run_generate(const GenerateArgs& a) {
 
   CountProgress progress("generate", "images");
   s.progress = [&](int64_t done, int64_t total) { progress(done, total); };
-  const auto samples = samplers::generate(*model, seeds, c.sample_shape(), s);
+  const auto samples = [&] {
+    training::AutocastGuard autocast(device.type(), precision);
+    return samplers::generate(*model, seeds, c.sample_shape(), s);
+  }();
   end_progress();
   const auto images = io::to_uint8(samples.x);
   fs::create_directories(a.outdir);
@@ -119,6 +126,10 @@ void add_generate_command(CLI::App& app) {
   c->add_option("--atol", a->atol, "RK45 absolute tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--grid", a->grid, "grid PNG path (default <outdir>/grid.png)");
   c->add_option("--npz", a->npz, "also write every image to one .npz (key x, uint8 NHWC, in seed order)");
+  c->add_option("--amp", a->amp, "autocast of the network: fp32 | bf16 | fp16 (fp16: CUDA only); the ODE stays float64")
+      ->capture_default_str();
+  c->add_option("--channels_last", a->channels_last, "0 | 1: channels-last (NHWC) network (faster on the CPU)")
+      ->check(CLI::Range(0, 1))->capture_default_str();
   c->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
   c->add_option("--threads", a->threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   c->callback([a] { run_generate(*a); });

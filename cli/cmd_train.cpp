@@ -23,11 +23,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::shared_ptr<networks::Model> make_network(const TrainArgs& a, const networks::ModelConfig& config, c10::Device device) {
+std::shared_ptr<networks::Model> make_network(const TrainArgs& a, const training::TrainConfig& c,
+                                              const networks::ModelConfig& config, c10::Device device) {
   at::manual_seed(a.o.seed);
   auto net = std::make_shared<networks::Model>(config);
   net->to(device);
-  if (a.o.channels_last) training::to_channels_last(*net);
+  net->set_channels_last(c.pipeline.channels_last);
   if (!a.transfer.empty()) {
     try {
       io::load_state_dict(*net, io::read_safetensors(a.transfer));
@@ -66,7 +67,7 @@ void run_train(TrainArgs a) {
     return;
   }
 
-  auto net = make_network(a, config, device);
+  auto net = make_network(a, c, config, device);
   training::Trainer trainer(net, c.options, training::image_loss(dataset, config, c.pipeline, device));
   int64_t params = 0;
   for (const auto& p : net->parameters()) params += p.numel();
@@ -127,9 +128,10 @@ void add_train_command(CLI::App& app) {
   c->add_option("--augment", a->o.augment, "augment probability (0 disables the pipe)")->check(CLI::Range(0.0, 1.0));
   c->add_option("--xflip", a->o.xflip, "dataset x-flips (doubles the dataset)");
   c->add_option("--fp16", a->o.fp16, "float16 network on CUDA (use_fp16)");
-  c->add_option("--amp", a->o.amp, "autocast of the forward pass: fp32 | bf16 | fp16 (fp16: CUDA only)")
-      ->capture_default_str();
-  c->add_option("--channels_last", a->o.channels_last, "channels-last (NHWC) weights and images");
+  c->add_option("--amp", a->o.amp, "autocast of the network (training and samples): fp32 | bf16 | fp16 (fp16: CUDA "
+                "only; default the preset's, fp32 for --arch)");
+  c->add_option("--channels_last", a->o.channels_last, "0 | 1: channels-last (NHWC) weights and images (default the "
+                "preset's)")->check(CLI::Range(0, 1));
   c->add_option("--ls", a->o.ls, "loss scaling (divided out of the gradients)")->check(CLI::PositiveNumber);
   c->add_option("--bench", a->bench, "cuDNN benchmarking");
   c->add_option("--cache", a->cache, "compatibility: the dataset is always decoded once into memory");
@@ -143,7 +145,9 @@ void add_train_command(CLI::App& app) {
   c->add_flag("-n,--dry-run", a->dry_run, "print the training options and exit");
   c->add_flag("--official_clip", a->o.official_clip, "clip the Beta draw to [1e-3, 1-1e-3] as the official loss");
   c->add_option("--grid", a->grid, "samples in the final grid")->check(CLI::PositiveNumber)->capture_default_str();
-  c->add_option("--steps", a->o.steps, "Heun steps for the grid (NFE = 2·steps − 1)")->check(CLI::PositiveNumber);
+  c->add_option("--steps", a->o.steps, "solver steps of the samples after training (Heun NFE = 2·steps − 1, Euler "
+                "NFE = steps)")->check(CLI::PositiveNumber);
+  c->add_option("--solver", a->o.solver, "heun | euler: their solver (default the preset's)");
   c->add_option("--fd", a->o.fd, "samples judged after training: FD in a domain classifier's features, beside the "
                 "floor of as many held-out images (0: off; main job 1000)")
       ->check(CLI::NonNegativeNumber)

@@ -59,8 +59,8 @@ json training_options_json(const TrainArgs& a, const training::TrainConfig& c, c
       {"batch_gpu", t.batch_gpu ? t.batch_gpu : t.batch},
       {"loss_scaling", t.loss_scaling},
       {"cudnn_benchmark", a.bench},
-      {"amp", a.o.amp},
-      {"channels_last", a.o.channels_last},
+      {"amp", training::to_string(c.pipeline.precision)},
+      {"channels_last", c.pipeline.channels_last},
       {"kimg_per_tick", t.tick_nimg / 1e3},
       {"snapshot_ticks", t.snap_ticks},
       {"state_dump_ticks", t.dump_ticks},
@@ -93,7 +93,8 @@ void quality_report(const TrainArgs& a, const training::TrainConfig& c, const da
   const json j{{"fd", q.samples.fd}, {"fd_floor", q.floor.fd}, {"count", q.count},
                {"classifier_score", q.samples.score.mean}, {"classifier_score_floor", q.floor.score.mean},
                {"confident", q.samples.confident}, {"confident_floor", q.floor.confident},
-               {"classifier", r.classifier}, {"reference", r.reference}, {"steps", c.sample_steps}, {"nfe", nfe}};
+               {"classifier", r.classifier}, {"reference", r.reference}, {"steps", c.sample_steps}, {"solver", c.sample_solver}, {"nfe", nfe},
+               {"amp", training::to_string(c.pipeline.precision)}};
   io::write_atomically((fs::path(c.options.outdir) / "quality.json").string(),
                        [&](std::ostream& f) { f << j.dump(2) << "\n"; });
 }
@@ -106,6 +107,7 @@ void sample_and_report(networks::Model& ema, const TrainArgs& a, const training:
   const auto& config = ema.config();
   samplers::SamplerOptions s;
   s.schedule = {static_cast<int>(c.sample_steps), config.sigma_min, config.sigma_max, 7};
+  s.solver = samplers::parse_solver(c.sample_solver);
   s.batch = 64;
   const int64_t count = std::max(a.grid, c.fd_count);
   std::vector<int64_t> seeds(count);
@@ -115,7 +117,10 @@ void sample_and_report(networks::Model& ema, const TrainArgs& a, const training:
   ema.eval();
   CountProgress progress("samples", "images");
   s.progress = [&](int64_t done, int64_t total) { progress(done, total); };
-  const auto samples = samplers::generate(ema, seeds, config.sample_shape(), s);
+  const auto samples = [&] {
+    training::AutocastGuard autocast(device.type(), c.pipeline.precision);
+    return samplers::generate(ema, seeds, config.sample_shape(), s);
+  }();
   end_progress();
   const auto pixels = io::to_uint8(samples.x);
   const std::string grid = (fs::path(c.options.outdir) / "samples.png").string();

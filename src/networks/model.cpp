@@ -34,6 +34,24 @@ Model::Model(const ModelConfig& config) : config_(config) {
   use_fp16_ = config.network.value("use_fp16", false);
 }
 
+torch::Tensor Model::network_layout(const torch::Tensor& x) const {
+  if (!channels_last_ || x.dim() != 4) return x;
+  // With one channel both layouts share the strides LibTorch reads as NCHW; spell NHWC's out so the
+  // first convolution already returns channels-last.
+  if (x.size(1) == 1) return x.contiguous().as_strided(x.sizes(), {x.size(2) * x.size(3), 1, x.size(3), 1});
+  return x.contiguous(at::MemoryFormat::ChannelsLast);
+}
+
+void Model::set_channels_last(bool on) {
+  at::NoGradGuard no_grad;
+  const auto format = on ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  for (auto& p : parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(format));
+  for (auto& b : buffers())
+    if (b.dim() == 4) b.set_data(b.contiguous(format));
+  channels_last_ = on;
+}
+
 torch::Tensor Model::denoise(const torch::Tensor& x_in, const torch::Tensor& sigma_in, const torch::Tensor& class_labels,
                              const torch::Tensor& augment_labels, torch::Tensor* F_out) {
   const auto x = x_in.to(torch::kFloat32);
@@ -48,7 +66,7 @@ torch::Tensor Model::denoise(const torch::Tensor& x_in, const torch::Tensor& sig
                                     : torch::zeros({1, label_dim}, x.options());
   }
   const auto dtype = use_fp16_ && x.is_cuda() ? torch::kFloat16 : torch::kFloat32;
-  const auto F_x = model->forward((c.c_in * x).to(dtype), c.c_noise.flatten(), labels,
+  const auto F_x = model->forward(network_layout((c.c_in * x).to(dtype)), c.c_noise.flatten(), labels,
                                   augment_labels.defined() ? augment_labels.to(x.device(), torch::kFloat32) : augment_labels);
   if (F_out) *F_out = F_x.to(torch::kFloat32);
   return c.c_skip * x + c.c_out * F_x.to(torch::kFloat32);
@@ -57,7 +75,7 @@ torch::Tensor Model::denoise(const torch::Tensor& x_in, const torch::Tensor& sig
 torch::Tensor Model::field(const torch::Tensor& x, const torch::Tensor& z) {
   const auto zz = z.to(x.device(), torch::kFloat32).reshape({-1}).clamp_min(1e-10);
   // The image network embeds z itself (or ln z, by its embedding type); the vector MLP takes ln z.
-  return model->forward(x.to(torch::kFloat32), config_.family == NetworkFamily::NCSNpp ? zz : torch::log(zz));
+  return model->forward(network_layout(x.to(torch::kFloat32)), config_.family == NetworkFamily::NCSNpp ? zz : torch::log(zz));
 }
 
 torch::Device Model::device() const {

@@ -14,6 +14,14 @@ Precision parse_precision(const std::string& name, const char* flag) {
   throw Error(std::string("[") + flag + "] got '" + name + "', expected fp32, bf16 or fp16");
 }
 
+std::string to_string(Precision precision) {
+  switch (precision) {
+    case Precision::BF16: return "bf16";
+    case Precision::FP16: return "fp16";
+    default: return "fp32";
+  }
+}
+
 AutocastGuard::AutocastGuard(c10::DeviceType device, Precision precision) : device_(device) {
   if (precision == Precision::FP32) return;
   PFGM_CHECK(precision != Precision::FP16 || device == c10::DeviceType::CUDA,
@@ -31,14 +39,6 @@ AutocastGuard::~AutocastGuard() {
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
   at::autocast::set_autocast_enabled(device_, was_enabled_);
   at::autocast::set_autocast_dtype(device_, was_dtype_);
-}
-
-void to_channels_last(torch::nn::Module& module) {
-  at::NoGradGuard no_grad;
-  for (auto& p : module.parameters())
-    if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
-  for (auto& b : module.buffers())
-    if (b.dim() == 4) b.set_data(b.contiguous(at::MemoryFormat::ChannelsLast));
 }
 
 }  // namespace pfgm::training

@@ -16,7 +16,8 @@ using nlohmann::json;
 // train.py's defaults (spec 5.1); a preset's "training" entries replace them, overrides replace both.
 const json kOfficialTraining = {{"duration", 200.0}, {"batch", 512},    {"lr", 1e-3},  {"lr_rampup", 10.0},
                                 {"ema", 0.5},        {"augment", 0.12}, {"tick", 50.0}, {"snap", 50},
-                                {"dump", 50},        {"steps", 18},     {"fd", 0}};
+                                {"dump", 50},        {"steps", 18},     {"fd", 0},
+                                {"solver", "heun"},  {"amp", "fp32"},   {"channels_last", false}};
 
 // The model and training defaults of a preset or of train.py's --arch.
 std::pair<json, json> defaults(const TrainOverrides& o, std::string& preset_name) {
@@ -83,9 +84,12 @@ TrainConfig resolve_train_config(const TrainOverrides& o) {
   c.pipeline.xflip = o.xflip;
   c.pipeline.use_labels = o.cond;
   c.pipeline.official_clip = o.official_clip;
-  c.pipeline.channels_last = o.channels_last;
-  c.pipeline.precision = parse_precision(o.amp, "amp");
+  c.pipeline.channels_last = o.channels_last >= 0 ? o.channels_last != 0 : training.at("channels_last").get<bool>();
+  c.pipeline.precision = parse_precision(o.amp.empty() ? training.at("amp").get<std::string>() : o.amp, "amp");
   c.sample_steps = o.steps ? o.steps : training.at("steps").get<int64_t>();
+  c.sample_solver = o.solver.empty() ? training.at("solver").get<std::string>() : o.solver;
+  PFGM_CHECK(c.sample_solver == "heun" || c.sample_solver == "euler", "[solver] got '", c.sample_solver,
+             "', expected heun or euler");
   c.fd_count = o.fd >= 0 ? o.fd : training.at("fd").get<int64_t>();
   return c;
 }

@@ -52,6 +52,7 @@ Trainer::Trainer(std::shared_ptr<networks::Model> net, const TrainOptions& optio
   PFGM_CHECK(o.tick_nimg > 0, "[tick_nimg] got ", o.tick_nimg, " images, expected > 0");
   ema_ = std::make_shared<networks::Model>(net_->config());
   ema_->to(net_->parameters().front().device());
+  ema_->set_channels_last(net_->channels_last());
   {
     at::NoGradGuard no_grad;
     auto src = io::state_dict(*net_), dst = io::state_dict(*ema_);

@@ -22,12 +22,20 @@ class Model : public torch::nn::Module {
 
   torch::Device device() const;  // where the parameters are (the CPU for a model without any)
 
+  // Channels-last (NHWC) weights, buffers and network inputs: the same network, laid out for the
+  // CPU's fast convolutions (oneDNN) and the fused GroupNorm. Outputs keep x's layout.
+  void set_channels_last(bool on);
+  bool channels_last() const { return channels_last_; }
+
   const ModelConfig& config() const { return config_; }
   std::shared_ptr<Network> model;
 
  private:
+  torch::Tensor network_layout(const torch::Tensor& x) const;
+
   ModelConfig config_;
   bool use_fp16_ = false;
+  bool channels_last_ = false;
 };
 
 // Builds the network of config.family.

@@ -17,7 +17,7 @@ struct ImagePipeline {
   bool use_labels = false;     // condition on the dataset's one-hot labels
   bool official_clip = false;  // the official Beta clip of the perturbation draw
   Precision precision = Precision::FP32;  // autocast of the forward pass
-  bool channels_last = false;  // images in NHWC (the weights: to_channels_last)
+  bool channels_last = false;  // images in NHWC (the model: set_channels_last)
 };
 
 // Items the data sampler walks over: n images, or 2n with x-flips.

@@ -17,6 +17,7 @@ enum class Precision { FP32, BF16, FP16 };
 
 // "fp32" | "bf16" | "fp16"; pfgm::Error naming `flag` otherwise.
 Precision parse_precision(const std::string& name, const char* flag);
+std::string to_string(Precision precision);
 
 // While alive, ops on `device` run under autocast to `precision` (FP32: no effect). float16
 // autocast needs CUDA; bfloat16 works on the CPU too.
@@ -32,8 +33,5 @@ class AutocastGuard {
   bool active_ = false, was_enabled_ = false;
   at::ScalarType was_dtype_ = at::kFloat;
 };
-
-// Stores every 4-D parameter and buffer of `module` channels-last.
-void to_channels_last(torch::nn::Module& module);
 
 }  // namespace pfgm::training

@@ -35,10 +35,12 @@ struct TrainOverrides {
   int64_t snap = -1, dump = -1;
   uint64_t seed = 0;
   bool transfer = false;    // starting from another network's weights: no EMA ramp-up (spec 5.7)
-  int64_t steps = 0;        // Heun steps of the samples after training
+  int64_t steps = 0;        // solver steps of the samples after training
+  std::string solver;       // their ODE solver: heun | euler ("" the preset's)
   int64_t fd = -1;          // samples of the quality report (0: none)
-  bool cond = false, xflip = false, official_clip = false, channels_last = false;
-  std::string amp = "fp32";
+  bool cond = false, xflip = false, official_clip = false;
+  int channels_last = -1;   // 1: NHWC weights and images, 0: NCHW; −1 the preset's
+  std::string amp;          // autocast: fp32 | bf16 | fp16 ("" the preset's)
 };
 
 struct TrainConfig {
@@ -47,7 +49,8 @@ struct TrainConfig {
   nlohmann::json network;      // the model config before the dataset (model_config_for)
   TrainOptions options;        // dataset_size and outdir still to fill
   ImagePipeline pipeline;
-  int64_t sample_steps = 18;   // Heun steps of the samples after training
+  int64_t sample_steps = 18;   // solver steps of the samples after training
+  std::string sample_solver = "heun";
   int64_t fd_count = 0;        // samples of the quality report
 };
 

@@ -26,12 +26,14 @@ Conv2d::Conv2d(int64_t in, int64_t out, int64_t kernel, bool has_bias, const Res
     auto v = torch::tensor(r.filter, torch::kFloat32);
     auto f = torch::outer(v, v).unsqueeze(0).unsqueeze(0) / v.sum().square();  // f = v vᵀ / (Σv)²
     resample_filter = register_buffer("resample_filter", f);
+    box_filter_ = r.filter.size() == 2 && r.filter[0] == r.filter[1];
   }
 }
 
 namespace {
-torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, int64_t stride, int64_t padding, int64_t groups) {
-  auto y = F::conv2d(x, w, F::Conv2dFuncOptions().stride(stride).padding(padding).groups(groups));
+torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, int64_t stride, int64_t padding, int64_t groups,
+                   const torch::Tensor& b = {}) {
+  auto y = F::conv2d(x, w, F::Conv2dFuncOptions().stride(stride).padding(padding).groups(groups).bias(b));
   count_flops(2 * y.numel() * w.size(1) * w.size(2) * w.size(3));
   return y;
 }
@@ -56,10 +58,17 @@ torch::Tensor Conv2d::forward(const torch::Tensor& x_in) {
   } else if (resample.fused && resample.down && w.defined()) {
     x = conv(x, w, 1, w_pad + f_pad, 1);
     x = conv(x, f.tile({out_channels, 1, 1, 1}), 2, 0, out_channels);
+  } else if (box_filter_ && (resample.up || resample.down)) {
+    // f = [1,1]ᵀ[1,1]/4: the transposed convolution is nearest-neighbour upsampling and the strided
+    // one 2×2 average pooling; LibTorch's pooling kernels are much faster than a depthwise convolution.
+    count_flops(8 * (resample.up ? x.numel() : x.numel() / 4));  // as the convolution it replaces
+    x = resample.up ? at::upsample_nearest2d(x, {2 * x.size(2), 2 * x.size(3)}) : at::avg_pool2d(x, {2, 2});
+    if (w.defined()) return conv(x, w, 1, w_pad, 1, bias.defined() ? bias.to(dtype) : torch::Tensor());
   } else {
     if (resample.up) x = conv_transpose(x, f.mul(4).tile({in_channels, 1, 1, 1}), f_pad, in_channels);
     if (resample.down) x = conv(x, f.tile({in_channels, 1, 1, 1}), 2, f_pad, in_channels);
-    if (w.defined()) x = conv(x, w, 1, w_pad, 1);
+    // The bias inside the convolution: x + b, summed in the convolution's accumulator.
+    if (w.defined()) return conv(x, w, 1, w_pad, 1, bias.defined() ? bias.to(dtype) : torch::Tensor());
   }
   if (bias.defined()) x = x.add_(bias.to(dtype).reshape({1, -1, 1, 1}));
   return x;

@@ -5,6 +5,7 @@
 #include <torch/nn/module.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/networks/layers/group_norm_nhwc.h"
 
 namespace pfgm::networks::layers {
 
@@ -17,6 +18,7 @@ GroupNorm::GroupNorm(int64_t C, int64_t groups, int64_t min_channels_per_group, 
 }
 
 torch::Tensor GroupNorm::forward(const torch::Tensor& x) {
+  if (is_nhwc(x)) return group_norm_nhwc(x, num_groups, weight, bias, eps);
   return torch::group_norm(x, num_groups, weight.to(x.scalar_type()), bias.to(x.scalar_type()), eps);
 }
 

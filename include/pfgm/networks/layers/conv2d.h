@@ -27,6 +27,9 @@ class Conv2d : public torch::nn::Module {
   int64_t in_channels, out_channels;
   ResampleOptions resample;
   torch::Tensor weight, bias, resample_filter;  // undefined when absent
+
+ private:
+  bool box_filter_ = false;  // resample_filter [a, a]
 };
 
 }  // namespace pfgm::networks::layers
