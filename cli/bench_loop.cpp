@@ -81,17 +81,6 @@ BenchSetup setup(const LoopBenchArgs& a) {
   return s;
 }
 
-std::string cpu_flags() {  // the instruction sets LibTorch dispatches to, and bf16 support
-  std::ifstream f("/proc/cpuinfo");
-  std::string line, flags;
-  while (std::getline(f, line))
-    if (line.rfind("flags", 0) == 0) {
-      for (const char* isa : {"avx512_bf16", "amx_bf16"})
-        if (line.find(isa) != std::string::npos) flags += std::string(flags.empty() ? "" : ",") + isa;
-      break;
-    }
-  return flags;
-}
 
 json common(const LoopBenchArgs& a, const BenchSetup& s, int threads, c10::Device device, int64_t params) {
   rusage u{};
@@ -100,7 +89,7 @@ json common(const LoopBenchArgs& a, const BenchSetup& s, int threads, c10::Devic
           {"res", a.res}, {"channels", a.channels}, {"batch", a.batch}, {"aug_dim", a.aug_dim}, {"dtype", a.dtype},
           {"channels_last", a.channels_last}, {"device", device.str()}, {"threads", threads}, {"params", params},
           {"peak_rss_mb", u.ru_maxrss / 1024.0}, {"torch", TORCH_VERSION}, {"cpu_capability", at::get_cpu_capability()},
-          {"cpu_bf16", cpu_flags()}, {"iters", a.iters}, {"warmup", a.warmup}, {"model_type", to_string(s.model.family)}};
+          {"cpu_bf16", core::cpu_bf16_flags()}, {"iters", a.iters}, {"warmup", a.warmup}, {"model_type", to_string(s.model.family)}};
 }
 
 int64_t parameter_count(networks::Model& m) {

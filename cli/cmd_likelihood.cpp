@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "network_path.h"
+#include "run_control.h"
 #include "pfgm/core/device.h"
 #include "pfgm/core/error.h"
 #include "pfgm/data/image_dataset.h"
@@ -63,13 +64,13 @@ void run_likelihood(const LikelihoodArgs& a) {
   const int64_t num = a.num > 0 ? a.num : n;
 
   const auto start = std::chrono::steady_clock::now();
+  CountProgress count("likelihood", "images");
   auto progress = [&](int64_t done, int64_t total) {
-    if (a.json) return;
-    const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::fprintf(stderr, "likelihood: %lld/%lld images, %.1f s\n", (long long)done, (long long)total, sec);
+    if (!a.json) count(done, total);
   };
   const auto r = eval::image_bits_per_dim(*model, ds.images.narrow(0, 0, num), o, a.batch,
                                           label_dim ? ds.labels.narrow(0, 0, num) : torch::Tensor(), progress);
+  if (!a.json) end_progress();
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::string kind = c.precond == networks::Precond::PFGM ? "pfgm" : "D = " + physics::format_aug_dim(c.D);
   if (a.json) {

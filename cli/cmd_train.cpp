@@ -47,7 +47,7 @@ void run_train(TrainArgs a) {
   PFGM_CHECK(a.precond == "edm", "[--precond] ", a.precond, ": pfgm trains the EDM/PFGM++ preconditioning only, expected edm");
   at::globalContext().setBenchmarkCuDNN(a.bench);
   a.o.transfer = !a.transfer.empty();
-  auto c = training::resolve_train_config(a.o);
+  auto c = training::resolve_train_config(a.o, device.type());
 
   // Data (spec 6.2): images decoded once into memory; the network takes their size and labels.
   data::ImageDatasetOptions dopt;
@@ -123,13 +123,17 @@ void add_train_command(CLI::App& app) {
   c->add_option("--nblock", a->o.nblock, "blocks per resolution")->check(CLI::PositiveNumber);
   c->add_option("--lr", a->o.lr, "learning rate")->check(CLI::PositiveNumber);
   c->add_option("--lr_rampup", a->o.lr_rampup, "learning-rate ramp-up in Mimg")->check(CLI::NonNegativeNumber);
+  c->add_option("--lr_decay", a->o.lr_decay, "share of the run at its end over which lr falls linearly to 0 (0: "
+                "constant, as EDM; default the preset's)")->check(CLI::Range(0.0, 1.0));
   c->add_option("--ema", a->o.ema, "EMA half-life in Mimg")->check(CLI::PositiveNumber);
+  c->add_option("--ema_rampup", a->o.ema_rampup, "EMA half-life at most this share of the images seen (EDM's "
+                "ema_rampup_ratio; 0: off; default the preset's, else 0.05)")->check(CLI::NonNegativeNumber);
   c->add_option("--dropout", a->o.dropout, "dropout probability")->check(CLI::Range(0.0, 1.0));
   c->add_option("--augment", a->o.augment, "augment probability (0 disables the pipe)")->check(CLI::Range(0.0, 1.0));
   c->add_option("--xflip", a->o.xflip, "dataset x-flips (doubles the dataset)");
   c->add_option("--fp16", a->o.fp16, "float16 network on CUDA (use_fp16)");
-  c->add_option("--amp", a->o.amp, "autocast of the network (training and samples): fp32 | bf16 | fp16 (fp16: CUDA "
-                "only; default the preset's, fp32 for --arch)");
+  c->add_option("--amp", a->o.amp, "autocast of the network (training and samples): fp32 | bf16 | fp16 | auto (fp16: "
+                "CUDA only; auto: bf16 on CUDA and on CPUs with AMX, else fp32; default the preset's, fp32 for --arch)");
   c->add_option("--channels_last", a->o.channels_last, "0 | 1: channels-last (NHWC) weights and images (default the "
                 "preset's)")->check(CLI::Range(0, 1));
   c->add_option("--ls", a->o.ls, "loss scaling (divided out of the gradients)")->check(CLI::PositiveNumber);

@@ -55,6 +55,7 @@ json training_options_json(const TrainArgs& a, const training::TrainConfig& c, c
       {"ema_halflife_kimg", t.ema_halflife_nimg / 1e3},
       {"ema_rampup_ratio", t.ema_rampup_ratio},
       {"lr_rampup_kimg", t.lr_rampup_nimg / 1e3},
+      {"lr_decay", t.lr_decay},
       {"batch_size", t.batch},
       {"batch_gpu", t.batch_gpu ? t.batch_gpu : t.batch},
       {"loss_scaling", t.loss_scaling},

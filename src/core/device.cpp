@@ -2,6 +2,10 @@
 
 #include <malloc.h>
 
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -36,6 +40,20 @@ int configure_process(int threads) {
   at::globalContext().setAllowTF32CuBLAS(false);
   at::globalContext().setAllowTF32CuDNN(false);
   return threads;
+}
+
+std::string cpu_bf16_flags() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line, flags;
+  while (std::getline(f, line))
+    if (line.rfind("flags", 0) == 0) {
+      std::istringstream words(line.substr(line.find(':') + 1));
+      std::set<std::string> have{std::istream_iterator<std::string>(words), std::istream_iterator<std::string>()};
+      for (const char* isa : {"avx512_bf16", "amx_bf16"})
+        if (have.count(isa)) flags += std::string(flags.empty() ? "" : ",") + isa;
+      break;
+    }
+  return flags;
 }
 
 }  // namespace pfgm::core

@@ -3,15 +3,20 @@
 #include <ATen/autocast_mode.h>
 #include <torch/nn/module.h>
 
+#include "pfgm/core/device.h"
 #include "pfgm/core/error.h"
 
 namespace pfgm::training {
 
-Precision parse_precision(const std::string& name, const char* flag) {
+Precision parse_precision(const std::string& name, const char* flag, c10::DeviceType device) {
+  if (name == "auto")
+    return device == c10::DeviceType::CUDA || core::cpu_bf16_flags().find("amx_bf16") != std::string::npos
+               ? Precision::BF16
+               : Precision::FP32;
   if (name == "fp32") return Precision::FP32;
   if (name == "bf16") return Precision::BF16;
   if (name == "fp16") return Precision::FP16;
-  throw Error(std::string("[") + flag + "] got '" + name + "', expected fp32, bf16 or fp16");
+  throw Error(std::string("[") + flag + "] got '" + name + "', expected fp32, bf16, fp16 or auto");
 }
 
 std::string to_string(Precision precision) {

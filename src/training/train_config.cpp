@@ -17,7 +17,8 @@ using nlohmann::json;
 const json kOfficialTraining = {{"duration", 200.0}, {"batch", 512},    {"lr", 1e-3},  {"lr_rampup", 10.0},
                                 {"ema", 0.5},        {"augment", 0.12}, {"tick", 50.0}, {"snap", 50},
                                 {"dump", 50},        {"steps", 18},     {"fd", 0},
-                                {"solver", "heun"},  {"amp", "fp32"},   {"channels_last", false}};
+                                {"solver", "heun"},  {"amp", "fp32"},   {"channels_last", false},
+                                {"ema_rampup", 0.05}, {"lr_decay", 0.0}};
 
 // The model and training defaults of a preset or of train.py's --arch.
 std::pair<json, json> defaults(const TrainOverrides& o, std::string& preset_name) {
@@ -61,8 +62,9 @@ TrainOptions training_options(const TrainOverrides& o, const json& t) {
   r.batch_gpu = o.batch_gpu;
   r.lr = o.lr > 0 ? o.lr : t.at("lr").get<double>();
   r.lr_rampup_nimg = std::llround((o.lr_rampup >= 0 ? o.lr_rampup : t.at("lr_rampup").get<double>()) * 1e6);
+  r.lr_decay = o.lr_decay >= 0 ? o.lr_decay : t.at("lr_decay").get<double>();
   r.ema_halflife_nimg = (o.ema > 0 ? o.ema : t.at("ema").get<double>()) * 1e6;
-  r.ema_rampup_ratio = o.transfer ? 0 : 0.05;
+  r.ema_rampup_ratio = o.transfer ? 0 : o.ema_rampup >= 0 ? o.ema_rampup : t.at("ema_rampup").get<double>();
   r.loss_scaling = o.ls;
   r.tick_nimg = std::max<int64_t>(std::llround((o.tick > 0 ? o.tick : t.at("tick").get<double>()) * 1e3), 1);
   r.snap_ticks = o.snap >= 0 ? o.snap : t.at("snap").get<int64_t>();
@@ -72,7 +74,7 @@ TrainOptions training_options(const TrainOverrides& o, const json& t) {
 }
 }  // namespace
 
-TrainConfig resolve_train_config(const TrainOverrides& o) {
+TrainConfig resolve_train_config(const TrainOverrides& o, c10::DeviceType device) {
   TrainConfig c;
   auto [network, training] = defaults(o, c.preset);
   c.data = o.data.empty() ? training.value("data", std::string()) : o.data;
@@ -85,7 +87,7 @@ TrainConfig resolve_train_config(const TrainOverrides& o) {
   c.pipeline.use_labels = o.cond;
   c.pipeline.official_clip = o.official_clip;
   c.pipeline.channels_last = o.channels_last >= 0 ? o.channels_last != 0 : training.at("channels_last").get<bool>();
-  c.pipeline.precision = parse_precision(o.amp.empty() ? training.at("amp").get<std::string>() : o.amp, "amp");
+  c.pipeline.precision = parse_precision(o.amp.empty() ? training.at("amp").get<std::string>() : o.amp, "amp", device);
   c.sample_steps = o.steps ? o.steps : training.at("steps").get<int64_t>();
   c.sample_solver = o.solver.empty() ? training.at("solver").get<std::string>() : o.solver;
   PFGM_CHECK(c.sample_solver == "heun" || c.sample_solver == "euler", "[solver] got '", c.sample_solver,

@@ -48,6 +48,7 @@ Trainer::Trainer(std::shared_ptr<networks::Model> net, const TrainOptions& optio
   if (o.batch_gpu <= 0 || o.batch_gpu > o.batch) o.batch_gpu = o.batch;
   PFGM_CHECK(o.batch % o.batch_gpu == 0, "[batch_gpu] ", o.batch_gpu, " does not divide the batch ", o.batch);
   PFGM_CHECK(o.lr > 0, "[lr] got ", o.lr, ", expected > 0");
+  PFGM_CHECK(o.lr_decay >= 0 && o.lr_decay <= 1, "[lr_decay] got ", o.lr_decay, ", expected a share in [0, 1]");
   PFGM_CHECK(o.loss_scaling > 0, "[loss_scaling] got ", o.loss_scaling, ", expected > 0");
   PFGM_CHECK(o.tick_nimg > 0, "[tick_nimg] got ", o.tick_nimg, " images, expected > 0");
   ema_ = std::make_shared<networks::Model>(net_->config());
@@ -64,6 +65,15 @@ Trainer::Trainer(std::shared_ptr<networks::Model> net, const TrainOptions& optio
 }
 
 Trainer::~Trainer() = default;
+
+double learning_rate(const TrainOptions& o, int64_t nimg) {
+  // Ramp-up (spec 5.3) counted with this step's images (the reference's first step has lr = 0).
+  const double ramp = o.lr_rampup_nimg > 0 ? std::min(1.0, double(nimg + o.batch) / double(o.lr_rampup_nimg)) : 1.0;
+  // Decay over the last lr_decay of the run; its last step still moves.
+  const double decay =
+      o.lr_decay > 0 ? std::min(1.0, double(o.total_nimg - nimg) / (o.lr_decay * double(o.total_nimg))) : 1.0;
+  return o.lr * ramp * decay;
+}
 
 int64_t Trainer::total_steps() const { return (options_.total_nimg + options_.batch - 1) / options_.batch; }
 
@@ -84,10 +94,8 @@ void Trainer::train_step() {
     loss_sum_ += moments[0].item<double>();
     loss_sum2_ += moments[1].item<double>();
   }
-  // lr ramp-up (spec 5.3) counted with this step's images, so that the first step already moves
-  // (the reference's first step has lr = 0).
-  const double ramp = o.lr_rampup_nimg > 0 ? std::min(1.0, double(nimg_ + o.batch) / double(o.lr_rampup_nimg)) : 1.0;
-  for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(o.lr * ramp);
+  for (auto& group : opt.param_groups())
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate(o, nimg_));
   for (auto& p : net_->parameters()) {
     if (!p.grad().defined()) continue;
     if (o.loss_scaling != 1) p.mutable_grad().div_(o.loss_scaling);  // undo --ls (the reference never does)

@@ -244,7 +244,7 @@ TEST(ImageCli, MixedPrecisionAndChannelsLast) {
   const auto r = run("train --data " + data + " --outdir " + dir() + "/bf16 --amp bf16 --channels_last 1" + kSmall);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto bf16 = slurp(dir() + "/bf16/network-snapshot-000000.safetensors");
-  ASSERT_EQ(run("train --data " + data + " --outdir " + dir() + "/fp32" + kSmall).status, 0);
+  ASSERT_EQ(run("train --data " + data + " --outdir " + dir() + "/fp32 --amp fp32 --channels_last 0" + kSmall).status, 0);
   EXPECT_FALSE(bf16 == slurp(dir() + "/fp32/network-snapshot-000000.safetensors"));
   const auto g = run("generate --network " + dir() + "/bf16 --outdir " + dir() + "/bf16_gen --seeds 0-1 --steps 2 --device cpu");
   EXPECT_EQ(g.status, 0) << g.err;

@@ -26,16 +26,19 @@ TEST(TrainConfig, MainJobPresetByDefault) {
   const auto c = resolve_train_config({});
   EXPECT_EQ(c.preset, "fashion-mnist");
   EXPECT_EQ(c.data, "fashion-mnist");
-  EXPECT_EQ(c.options.total_nimg, 64000);  // 0.064 Mimg
+  EXPECT_EQ(c.options.total_nimg, 76800);  // 0.0768 Mimg
   EXPECT_EQ(c.options.batch, 64);
   EXPECT_DOUBLE_EQ(c.options.lr, 2e-3);
   EXPECT_EQ(c.options.lr_rampup_nimg, 12800);
   EXPECT_DOUBLE_EQ(c.options.ema_halflife_nimg, 20000);
-  EXPECT_DOUBLE_EQ(c.options.ema_rampup_ratio, 0.05);
+  EXPECT_DOUBLE_EQ(c.options.ema_rampup_ratio, 0.1);
   EXPECT_EQ(c.options.tick_nimg, 6400);
   EXPECT_EQ(c.options.snap_ticks, 50);  // train.py's, the preset leaves it open
   EXPECT_EQ(c.fd_count, 1000);
   EXPECT_EQ(c.sample_steps, 18);
+  EXPECT_EQ(c.sample_solver, "euler");
+  EXPECT_TRUE(c.pipeline.channels_last);
+  EXPECT_EQ(c.network.at("num_blocks"), 1);
   EXPECT_EQ(c.pipeline.augment, 0);
   EXPECT_EQ(c.network.at("augment_dim"), 0);
   EXPECT_EQ(c.network.at("model_channels"), 32);
@@ -59,6 +62,10 @@ TEST(TrainConfig, ArchTakesTrainPyDefaults) {
   EXPECT_EQ(c.options.lr_rampup_nimg, 10'000'000);
   EXPECT_DOUBLE_EQ(c.options.ema_halflife_nimg, 500'000);
   EXPECT_EQ(c.options.tick_nimg, 50'000);
+  EXPECT_DOUBLE_EQ(c.options.ema_rampup_ratio, 0.05);
+  EXPECT_TRUE(c.pipeline.precision == pfgm::training::Precision::FP32);
+  EXPECT_FALSE(c.pipeline.channels_last);
+  EXPECT_EQ(c.sample_solver, "heun");
   o.pfgmpp = -1;  // train.py without --pfgmpp: EDM
   EXPECT_EQ(resolve_train_config(o).network.at("D"), "inf");
 }
@@ -77,6 +84,9 @@ TEST(TrainConfig, OverridesBeatThePreset) {
   o.fd = 0;
   o.steps = 7;
   o.amp = "bf16";
+  o.channels_last = 0;
+  o.solver = "heun";
+  o.ema_rampup = 0.3;
   o.xflip = true;
   const auto c = resolve_train_config(o);
   EXPECT_EQ(c.options.batch, 32);
@@ -91,6 +101,9 @@ TEST(TrainConfig, OverridesBeatThePreset) {
   EXPECT_EQ(c.fd_count, 0);
   EXPECT_EQ(c.sample_steps, 7);
   EXPECT_TRUE(c.pipeline.precision == pfgm::training::Precision::BF16);
+  EXPECT_FALSE(c.pipeline.channels_last);
+  EXPECT_EQ(c.sample_solver, "heun");
+  EXPECT_DOUBLE_EQ(c.options.ema_rampup_ratio, 0.3);
   EXPECT_TRUE(c.pipeline.xflip);
   o.pfgmpp = 0;  // D = ∞ wins over aug_dim, as train.py's --pfgmpp 0
   EXPECT_EQ(resolve_train_config(o).network.at("D"), "inf");
@@ -112,6 +125,9 @@ TEST(TrainConfig, ErrorsNameTheField) {
   o = {};
   o.amp = "fp8";
   EXPECT_EQ(error_of(o).rfind("[amp]", 0), 0u) << error_of(o);
+  o = {};
+  o.solver = "rk45";  // the samples after training take a fixed-step solver
+  EXPECT_EQ(error_of(o).rfind("[solver]", 0), 0u) << error_of(o);
   o = {};
   o.preset = "tiny-ddpmpp";  // no dataset of its own
   EXPECT_EQ(error_of(o).rfind("[data]", 0), 0u) << error_of(o);

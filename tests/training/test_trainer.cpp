@@ -151,3 +151,18 @@ TEST(Generate, SamplesDoNotDependOnTheBatchSize) {
     }
   }
 }
+
+TEST(LearningRate, RampsUpThenDecaysLinearlyToZero) {
+  pfgm::training::TrainOptions o;
+  o.lr = 2e-3;
+  o.batch = 64;
+  o.total_nimg = 6400;  // 100 steps
+  o.lr_rampup_nimg = 640;
+  EXPECT_DOUBLE_EQ(pfgm::training::learning_rate(o, 0), 2e-4);  // the first step's images counted
+  EXPECT_DOUBLE_EQ(pfgm::training::learning_rate(o, 320), 1.2e-3);
+  EXPECT_DOUBLE_EQ(pfgm::training::learning_rate(o, 6336), 2e-3);  // constant, as EDM
+  o.lr_decay = 0.5;
+  EXPECT_DOUBLE_EQ(pfgm::training::learning_rate(o, 3200), 2e-3);
+  EXPECT_DOUBLE_EQ(pfgm::training::learning_rate(o, 4800), 1e-3);
+  EXPECT_DOUBLE_EQ(pfgm::training::learning_rate(o, 6336), 2e-3 * 64 / 3200);  // the last step still moves
+}

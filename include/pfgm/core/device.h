@@ -13,4 +13,7 @@ c10::Device parse_device(const std::string& name);
 // results match the reference. Returns the thread count in use.
 int configure_process(int threads = 0);
 
+// The CPU's bfloat16 instruction sets among avx512_bf16 and amx_bf16, comma-separated ("" for none).
+std::string cpu_bf16_flags();
+
 }  // namespace pfgm::core

@@ -15,8 +15,10 @@ namespace pfgm::training {
 
 enum class Precision { FP32, BF16, FP16 };
 
-// "fp32" | "bf16" | "fp16"; pfgm::Error naming `flag` otherwise.
-Precision parse_precision(const std::string& name, const char* flag);
+// "fp32" | "bf16" | "fp16" | "auto"; pfgm::Error naming `flag` otherwise. "auto" is bf16 where it
+// pays: on CUDA, and on CPUs with AMX-BF16 tiles (elsewhere bf16 convolutions are no faster than
+// float32 channels-last ones), float32 otherwise.
+Precision parse_precision(const std::string& name, const char* flag, c10::DeviceType device = c10::DeviceType::CPU);
 std::string to_string(Precision precision);
 
 // While alive, ops on `device` run under autocast to `precision` (FP32: no effect). float16

@@ -30,6 +30,8 @@ struct TrainOverrides {
   double duration = 0;      // Mimg
   int64_t batch = 0, batch_gpu = 0;
   double lr = 0, lr_rampup = -1, ema = 0;  // ramp-up and EMA half-life in Mimg
+  double lr_decay = -1;     // share of the run at its end with lr falling linearly to 0
+  double ema_rampup = -1;   // EMA half-life at most this share of the images seen (EDM's ema_rampup_ratio)
   double ls = 1;            // loss scaling
   double tick = 0;          // kimg
   int64_t snap = -1, dump = -1;
@@ -54,7 +56,8 @@ struct TrainConfig {
   int64_t fd_count = 0;        // samples of the quality report
 };
 
-TrainConfig resolve_train_config(const TrainOverrides& overrides);
+// `device`: where it will train, for amp "auto".
+TrainConfig resolve_train_config(const TrainOverrides& overrides, c10::DeviceType device = c10::DeviceType::CPU);
 
 // The model config for `dataset`: its resolution, channels and (when conditional) classes.
 networks::ModelConfig model_config_for(const TrainConfig& config, const data::ImageDataset& dataset);

@@ -22,6 +22,7 @@ struct TrainOptions {
   int64_t batch_gpu = 0;           // images per forward/backward round, 0 = batch (--batch-gpu)
   double lr = 1e-3;                // Adam learning rate (--lr)
   int64_t lr_rampup_nimg = 0;      // images of linear lr ramp-up (official 10 Mimg)
+  double lr_decay = 0;             // share of the run at its end over which lr falls linearly to 0 (0: constant, as EDM)
   double ema_halflife_nimg = 5e5;  // EMA half-life in images (official --ema, in Mimg)
   double ema_rampup_ratio = 0.05;  // half-life ≤ ratio × images seen so far (0: off)
   double loss_scaling = 1;         // --ls: the loss is multiplied before backward, gradients divided after
@@ -32,6 +33,10 @@ struct TrainOptions {
   uint64_t seed = 0;               // training randomness: data order, σ, perturbations, dropout
   std::string outdir;              // stats.jsonl, snapshots and states go here ("" = nowhere)
 };
+
+// The learning rate of the step that starts after `nimg` images: lr × linear ramp-up (counted with
+// the step's own images, so the first step already moves) × the optional linear decay to 0.
+double learning_rate(const TrainOptions& options, int64_t nimg);
 
 // The draws a loss may take for one round: indices of `count` data items and the generator.
 struct Batch {
