@@ -102,10 +102,10 @@ std::vector<Preset> make_presets() {
        "the main job: Fashion-MNIST zero-padded to 32×32 (N = 1024), D = 128, a 1.2M DDPM++ sized for a 2-core CPU",
        image_model(32, 1, 0, ddpmpp({{"model_channels", 32}, {"channel_mult", {1, 2, 2}}, {"num_blocks", 1},
                                      {"attn_resolutions", {8}}, {"dropout", 0.0}})),
-       // Tuned for FD per minute on 2 cores (docs/benchmarks/main-job.md): 1200 steps of 64 (0.0768
+       // Tuned for FD per minute on 2 cores (docs/benchmarks/main-job.md): 1100 steps of 64 (0.0704
        // Mimg), lr ramp-up over the first 200; EMA half-life 10% of the images seen (at most 20k);
        // channels-last, bf16 where the CPU has AMX; 1000 samples by 18 Euler steps.
-       {{"data", "fashion-mnist"}, {"duration", 0.0768}, {"batch", 64}, {"lr", 2e-3}, {"lr_rampup", 0.0128},
+       {{"data", "fashion-mnist"}, {"duration", 0.0704}, {"batch", 64}, {"lr", 2e-3}, {"lr_rampup", 0.0128},
         {"ema", 0.02}, {"ema_rampup", 0.1}, {"augment", 0.0}, {"tick", 6.4}, {"steps", 18}, {"solver", "euler"},
         {"amp", "auto"}, {"channels_last", true}, {"fd", 1000}}},
       {"tiny-ddpmpp", "16×16 RGB, a 0.3M DDPM++ for tests and quick checks",

@@ -26,7 +26,7 @@ TEST(TrainConfig, MainJobPresetByDefault) {
   const auto c = resolve_train_config({});
   EXPECT_EQ(c.preset, "fashion-mnist");
   EXPECT_EQ(c.data, "fashion-mnist");
-  EXPECT_EQ(c.options.total_nimg, 76800);  // 0.0768 Mimg
+  EXPECT_EQ(c.options.total_nimg, 70400);  // 0.0704 Mimg
   EXPECT_EQ(c.options.batch, 64);
   EXPECT_DOUBLE_EQ(c.options.lr, 2e-3);
   EXPECT_EQ(c.options.lr_rampup_nimg, 12800);
