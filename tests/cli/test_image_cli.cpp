@@ -251,3 +251,26 @@ TEST(ImageCli, MixedPrecisionAndChannelsLast) {
   expect_one_line_error(run("train --data " + data + " --outdir " + dir() + "/fp16 --amp fp16" + kSmall), "[--amp]");
   EXPECT_FALSE(exists(dir() + "/fp16"));
 }
+
+// generate's --channels_last is a layout, not another network: the images agree with NCHW's to a
+// grey level; --amp bf16 runs on the CPU, and fp16 there is a one-line error with no output.
+TEST(ImageCli, GenerateLayoutAndPrecision) {
+  const std::string data = make_idx_dir(), run_dir = dir() + "/gen_flags_run";
+  ASSERT_EQ(run("train --data " + data + " --outdir " + run_dir + " --amp fp32 --channels_last 0" + kSmall).status, 0);
+  const auto gen = [&](const std::string& name, const std::string& flags) {
+    return run("generate --network " + run_dir + " --outdir " + dir() + "/" + name + " --seeds 0-3 --steps 3 " +
+               "--device cpu --npz " + dir() + "/" + name + ".npz " + flags);
+  };
+  for (const auto& [name, flags] : std::vector<std::pair<std::string, std::string>>{
+           {"nchw", ""}, {"nhwc", "--channels_last 1"}, {"bf16", "--channels_last 1 --amp bf16"}}) {
+    const auto g = gen(name, flags);
+    ASSERT_EQ(g.status, 0) << name << ": " << g.err;
+  }
+  const auto x = pfgm::io::read_npz(dir() + "/nchw.npz")[0].second.to(torch::kInt32);
+  const auto y = pfgm::io::read_npz(dir() + "/nhwc.npz")[0].second.to(torch::kInt32);
+  const auto z = pfgm::io::read_npz(dir() + "/bf16.npz")[0].second.to(torch::kInt32);
+  EXPECT_LE((x - y).abs().max().item<int>(), 1);
+  EXPECT_EQ(z.sizes(), x.sizes());
+  expect_one_line_error(gen("fp16", "--amp fp16"), "[--amp]");
+  EXPECT_FALSE(exists(dir() + "/fp16"));
+}
