@@ -2,6 +2,7 @@
 // stderr and a non-zero exit status.
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -38,6 +39,9 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const pfgm::Error& e) {
     std::cerr << "pfgm: error: " << pfgm::cli::with_flag_names(app, e.what()) << "\n";
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {  // e.g. an output folder that cannot be made
+    std::cerr << "pfgm: error: [" << e.path1().string() << "] " << e.code().message() << " (" << e.what() << ")\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "pfgm: internal error: " << e.what() << "\n";

@@ -141,6 +141,11 @@ TEST(ImageCli, BadInputsAreOneLineErrors) {
   EXPECT_FALSE(exists(run_dir));
   r = run("train --data " + make_idx_dir() + " --outdir " + run_dir + kSmall + " --batch-gpu 3");
   expect_one_line_error(r, "[--batch-gpu]");
+  // An output folder that cannot be made (inside a file): exit 1 and the path, not an internal error.
+  std::ofstream(dir() + "/a_file") << "x";
+  r = run("train --data " + make_idx_dir() + " --outdir " + dir() + "/a_file/runs" + kSmall);
+  expect_one_line_error(r, dir() + "/a_file/runs");
+  EXPECT_EQ(r.status, 1);
 }
 
 TEST(ImageCli, RunDirectoriesAreNumberedAsTheOfficialOnes) {

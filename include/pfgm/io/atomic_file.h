@@ -1,5 +1,6 @@
 #pragma once
-// Outputs appear complete or not at all: write to "<path>.tmp-<pid>" and rename over `path`.
+// Outputs appear complete or not at all: write to "<path>.tmp-<pid>", fsync it, rename it over
+// `path` and fsync the folder, so that a crash or power loss leaves the old file or the new one.
 #include <functional>
 #include <ostream>
 #include <string>
@@ -13,7 +14,8 @@ void write_atomically(const std::string& path, const std::function<void(std::ost
 // The temporary name used for `path`; for writers that need a file name (cairo, libpng).
 std::string temporary_path(const std::string& path);
 
-// Renames `tmp` over `path` (same folder), or removes `tmp` and throws pfgm::Error.
+// Syncs `tmp` to disk and renames it over `path` (same folder), then syncs the folder; or removes
+// `tmp` and throws pfgm::Error.
 void commit_file(const std::string& tmp, const std::string& path);
 
 }  // namespace pfgm::io
