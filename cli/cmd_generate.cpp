@@ -12,7 +12,6 @@
 #include "network_path.h"
 #include "run_control.h"
 #include "pfgm/core/device.h"
-#include "pfgm/training/mixed_precision.h"
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
 #include "pfgm/io/checkpoint.h"
@@ -21,6 +20,7 @@
 #include "pfgm/io/npy.h"
 #include "pfgm/io/png.h"
 #include "pfgm/samplers/sampler.h"
+#include "pfgm/training/mixed_precision.h"
 
 namespace pfgm::cli {
 

@@ -94,7 +94,7 @@ void quality_report(const TrainArgs& a, const training::TrainConfig& c, const da
   const json j{{"fd", q.samples.fd}, {"fd_floor", q.floor.fd}, {"count", q.count},
                {"classifier_score", q.samples.score.mean}, {"classifier_score_floor", q.floor.score.mean},
                {"confident", q.samples.confident}, {"confident_floor", q.floor.confident},
-               {"classifier", r.classifier}, {"reference", r.reference}, {"steps", c.sample_steps}, {"solver", c.sample_solver}, {"nfe", nfe},
+               {"classifier", r.classifier}, {"reference", r.reference}, {"steps", c.sample_steps}, {"solver", samplers::to_string(c.sample_solver)}, {"nfe", nfe},
                {"amp", training::to_string(c.pipeline.precision)}};
   io::write_atomically((fs::path(c.options.outdir) / "quality.json").string(),
                        [&](std::ostream& f) { f << j.dump(2) << "\n"; });
@@ -108,7 +108,7 @@ void sample_and_report(networks::Model& ema, const TrainArgs& a, const training:
   const auto& config = ema.config();
   samplers::SamplerOptions s;
   s.schedule = {static_cast<int>(c.sample_steps), config.sigma_min, config.sigma_max, 7};
-  s.solver = samplers::parse_solver(c.sample_solver);
+  s.solver = c.sample_solver;
   s.batch = 64;
   const int64_t count = std::max(a.grid, c.fd_count);
   std::vector<int64_t> seeds(count);

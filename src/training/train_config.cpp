@@ -89,9 +89,10 @@ TrainConfig resolve_train_config(const TrainOverrides& o, c10::DeviceType device
   c.pipeline.channels_last = o.channels_last >= 0 ? o.channels_last != 0 : training.at("channels_last").get<bool>();
   c.pipeline.precision = parse_precision(o.amp.empty() ? training.at("amp").get<std::string>() : o.amp, "amp", device);
   c.sample_steps = o.steps ? o.steps : training.at("steps").get<int64_t>();
-  c.sample_solver = o.solver.empty() ? training.at("solver").get<std::string>() : o.solver;
-  PFGM_CHECK(c.sample_solver == "heun" || c.sample_solver == "euler", "[solver] got '", c.sample_solver,
-             "', expected heun or euler");
+  const auto solver = o.solver.empty() ? training.at("solver").get<std::string>() : o.solver;
+  c.sample_solver = samplers::parse_solver(solver);
+  PFGM_CHECK(c.sample_solver != samplers::Solver::RK45, "[solver] got '", solver,
+             "': the samples after training take a fixed-step solver, heun or euler");
   c.fd_count = o.fd >= 0 ? o.fd : training.at("fd").get<int64_t>();
   return c;
 }

@@ -32,19 +32,11 @@ namespace {
 const Color kRed{1, 0, 0};
 const Color kBlue{0, 0, 1};
 
-// A folder for this process's pictures, removed at exit.
+// A folder for this process's pictures (removed at exit by tests/scratch_cleanup.cpp).
 fs::path scratch_dir() {
-  struct Scratch {
-    fs::path path = fs::temp_directory_path() / ("pfgm_plot_test_" + std::to_string(::getpid()));
-    ~Scratch() {  // file by file: the torch wheel's copy of fs::remove_all crashes
-      std::error_code ec;
-      for (const auto& e : fs::directory_iterator(path, ec)) fs::remove(e.path(), ec);
-      fs::remove(path, ec);
-    }
-  };
-  static Scratch scratch;
-  fs::create_directories(scratch.path);
-  return scratch.path;
+  const fs::path path = fs::temp_directory_path() / ("pfgm_plot_test_" + std::to_string(::getpid()));
+  fs::create_directories(path);
+  return path;
 }
 
 std::vector<unsigned char> read_bytes(const fs::path& p) {

@@ -36,7 +36,7 @@ TEST(TrainConfig, MainJobPresetByDefault) {
   EXPECT_EQ(c.options.snap_ticks, 50);  // train.py's, the preset leaves it open
   EXPECT_EQ(c.fd_count, 1000);
   EXPECT_EQ(c.sample_steps, 18);
-  EXPECT_EQ(c.sample_solver, "euler");
+  EXPECT_TRUE(c.sample_solver == pfgm::samplers::Solver::Euler);
   EXPECT_TRUE(c.pipeline.channels_last);
   EXPECT_EQ(c.network.at("num_blocks"), 1);
   EXPECT_EQ(c.pipeline.augment, 0);
@@ -65,7 +65,7 @@ TEST(TrainConfig, ArchTakesTrainPyDefaults) {
   EXPECT_DOUBLE_EQ(c.options.ema_rampup_ratio, 0.05);
   EXPECT_TRUE(c.pipeline.precision == pfgm::training::Precision::FP32);
   EXPECT_FALSE(c.pipeline.channels_last);
-  EXPECT_EQ(c.sample_solver, "heun");
+  EXPECT_TRUE(c.sample_solver == pfgm::samplers::Solver::Heun);
   o.pfgmpp = -1;  // train.py without --pfgmpp: EDM
   EXPECT_EQ(resolve_train_config(o).network.at("D"), "inf");
 }
@@ -102,7 +102,7 @@ TEST(TrainConfig, OverridesBeatThePreset) {
   EXPECT_EQ(c.sample_steps, 7);
   EXPECT_TRUE(c.pipeline.precision == pfgm::training::Precision::BF16);
   EXPECT_FALSE(c.pipeline.channels_last);
-  EXPECT_EQ(c.sample_solver, "heun");
+  EXPECT_TRUE(c.sample_solver == pfgm::samplers::Solver::Heun);
   EXPECT_DOUBLE_EQ(c.options.ema_rampup_ratio, 0.3);
   EXPECT_TRUE(c.pipeline.xflip);
   o.pfgmpp = 0;  // D = ∞ wins over aug_dim, as train.py's --pfgmpp 0

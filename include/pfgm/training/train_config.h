@@ -11,6 +11,7 @@
 
 #include "pfgm/data/image_dataset.h"
 #include "pfgm/networks/model_config.h"
+#include "pfgm/samplers/solver.h"
 #include "pfgm/training/image_pipeline.h"
 #include "pfgm/training/trainer.h"
 
@@ -52,7 +53,7 @@ struct TrainConfig {
   TrainOptions options;        // dataset_size and outdir still to fill
   ImagePipeline pipeline;
   int64_t sample_steps = 18;   // solver steps of the samples after training
-  std::string sample_solver = "heun";
+  samplers::Solver sample_solver = samplers::Solver::Heun;  // a fixed-step solver
   int64_t fd_count = 0;        // samples of the quality report
 };
 

@@ -48,6 +48,7 @@ torch::Tensor Conv2d::forward(const torch::Tensor& x_in) {
   const auto dtype = x.scalar_type();
   const auto w = weight.defined() ? weight.to(dtype) : torch::Tensor();
   const auto f = resample_filter.defined() ? resample_filter.to(dtype) : torch::Tensor();
+  const auto b = bias.defined() ? bias.to(dtype) : torch::Tensor();
   const int64_t w_pad = w.defined() ? w.size(-1) / 2 : 0;
   const int64_t f_pad = f.defined() ? (f.size(-1) - 1) / 2 : 0;
 
@@ -63,14 +64,14 @@ torch::Tensor Conv2d::forward(const torch::Tensor& x_in) {
     // one 2×2 average pooling; LibTorch's pooling kernels are much faster than a depthwise convolution.
     count_flops(8 * (resample.up ? x.numel() : x.numel() / 4));  // as the convolution it replaces
     x = resample.up ? at::upsample_nearest2d(x, {2 * x.size(2), 2 * x.size(3)}) : at::avg_pool2d(x, {2, 2});
-    if (w.defined()) return conv(x, w, 1, w_pad, 1, bias.defined() ? bias.to(dtype) : torch::Tensor());
+    if (w.defined()) return conv(x, w, 1, w_pad, 1, b);
   } else {
     if (resample.up) x = conv_transpose(x, f.mul(4).tile({in_channels, 1, 1, 1}), f_pad, in_channels);
     if (resample.down) x = conv(x, f.tile({in_channels, 1, 1, 1}), 2, f_pad, in_channels);
     // The bias inside the convolution: x + b, summed in the convolution's accumulator.
-    if (w.defined()) return conv(x, w, 1, w_pad, 1, bias.defined() ? bias.to(dtype) : torch::Tensor());
+    if (w.defined()) return conv(x, w, 1, w_pad, 1, b);
   }
-  if (bias.defined()) x = x.add_(bias.to(dtype).reshape({1, -1, 1, 1}));
+  if (b.defined()) x = x.add_(b.reshape({1, -1, 1, 1}));
   return x;
 }
 

@@ -40,9 +40,12 @@ std::vector<double> group_sums(const std::vector<float>& per_channel, const Shap
 #define PFGM_INLINE inline
 #endif
 
+// Per-thread buffers, reused for every sample: per channel (forward: sums, μ, scale, shift;
+// backward: Σdy, Σdy·x and the three coefficients of ∂x) and per group (backward: A, B).
 struct Scratch {
-  explicit Scratch(int64_t C) : acc(C), mu(C), a(C), shift(C) {}
-  std::vector<float> acc, mu, a, shift;
+  Scratch(int64_t C, int64_t G) : acc(C), mu(C), a(C), shift(C), c3(C), A(G), B(G) {}
+  std::vector<float> acc, mu, a, shift, c3;
+  std::vector<double> A, B;
 };
 
 // One sample b: statistics over its pixels and the group's channels, then y = a_c·x + shift_c.
@@ -94,7 +97,9 @@ PFGM_INLINE void backward_sample(const T* dy, const T* x, const float* gamma, co
       s1[c] += g;
       s2[c] += g * static_cast<float>(x[p * s.C + c]);
     }
-  std::vector<double> A(s.G, 0.0), Bsum(s.G, 0.0);
+  auto &A = w.A, &Bsum = w.B;  // Σ_g γ·dy and Σ_g γ·dy·x̂
+  std::fill(A.begin(), A.end(), 0.0);
+  std::fill(Bsum.begin(), Bsum.end(), 0.0);
   for (int64_t c = 0; c < s.C; ++c) {
     const int64_t g = c / s.group_size();
     const double dgamma = static_cast<double>(rstd_b[g]) * (s2[c] - static_cast<double>(mean_b[g]) * s1[c]);
@@ -103,9 +108,7 @@ PFGM_INLINE void backward_sample(const T* dy, const T* x, const float* gamma, co
     A[g] += gamma[c] * static_cast<double>(s1[c]);
     Bsum[g] += gamma[c] * dgamma;
   }
-  float *c1 = w.a.data(), *c2 = w.shift.data();
-  std::vector<float> c3v(s.C);
-  float* c3 = c3v.data();
+  float *c1 = w.a.data(), *c2 = w.shift.data(), *c3 = w.c3.data();
   for (int64_t c = 0; c < s.C; ++c) {
     const int64_t g = c / s.group_size();
     const double mu = mean_b[g], r = rstd_b[g], M = s.M();
@@ -120,6 +123,8 @@ PFGM_INLINE void backward_sample(const T* dy, const T* x, const float* gamma, co
     }
 }
 
+// Clones<T>::forward / ::backward: the kernels of one sample for activations of type T.
+template <typename T> struct Clones;
 #define PFGM_GROUP_NORM_CLONES(T, suffix)                                                                        \
   PFGM_CPU_CLONES void forward_sample_##suffix(const T* xb, const float* gamma, const float* beta, const Shape& s, \
                                                double eps, T* yb, float* mean_b, float* rstd_b, Scratch& w) {     \
@@ -129,28 +134,21 @@ PFGM_INLINE void backward_sample(const T* dy, const T* x, const float* gamma, co
                                                 const float* rstd_b, const Shape& s, T* dx, float* dgamma_b,     \
                                                 float* dbeta_b, Scratch& w) {                                    \
     backward_sample<T>(dy, x, gamma, mean_b, rstd_b, s, dx, dgamma_b, dbeta_b, w);                              \
-  }
+  }                                                                                                              \
+  template <> struct Clones<T> {                                                                                 \
+    static constexpr auto forward = forward_sample_##suffix;                                                     \
+    static constexpr auto backward = backward_sample_##suffix;                                                   \
+  };
 PFGM_GROUP_NORM_CLONES(float, f32)
+PFGM_GROUP_NORM_CLONES(double, f64)
 PFGM_GROUP_NORM_CLONES(c10::BFloat16, bf16)
 PFGM_GROUP_NORM_CLONES(c10::Half, f16)
-PFGM_GROUP_NORM_CLONES(double, f64)
-
-template <typename T> struct Clones;
-#define PFGM_CLONES_OF(T, suffix)                                       \
-  template <> struct Clones<T> {                                        \
-    static constexpr auto forward = forward_sample_##suffix;            \
-    static constexpr auto backward = backward_sample_##suffix;          \
-  };
-PFGM_CLONES_OF(float, f32)
-PFGM_CLONES_OF(double, f64)
-PFGM_CLONES_OF(c10::BFloat16, bf16)
-PFGM_CLONES_OF(c10::Half, f16)
 
 template <typename T>
 void forward_kernel(const T* x, const float* gamma, const float* beta, const Shape& s, double eps, T* y, float* mean,
                     float* rstd) {
   at::parallel_for(0, s.B, 1, [&](int64_t b0, int64_t b1) {
-    Scratch w(s.C);
+    Scratch w(s.C, s.G);
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t off = b * s.HW * s.C;
       Clones<T>::forward(x + off, gamma, beta, s, eps, y + off, mean + b * s.G, rstd + b * s.G, w);
@@ -162,7 +160,7 @@ template <typename T>
 void backward_kernel(const T* dy, const T* x, const float* gamma, const float* mean, const float* rstd, const Shape& s,
                      T* dx, float* dgamma_b, float* dbeta_b) {
   at::parallel_for(0, s.B, 1, [&](int64_t b0, int64_t b1) {
-    Scratch w(s.C);
+    Scratch w(s.C, s.G);
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t off = b * s.HW * s.C;
       Clones<T>::backward(dy + off, x + off, gamma, mean + b * s.G, rstd + b * s.G, s, dx + off, dgamma_b + b * s.C,
