@@ -53,7 +53,7 @@ void run_golden(const GoldenArgs& a) {
 void add_golden_command(CLI::App& app) {
   auto a = std::make_shared<GoldenArgs>();
   auto* c = app.add_subcommand("golden", "check pfgm against reference case files (network, unet_block, heun_sampler, "
-                                         "pfgm_field, frechet_distance)");
+                                         "pfgm_network, pfgm_field, frechet_distance)");
   c->add_option("files", a->files, "case files (safetensors)")->required()->check(CLI::ExistingFile);
   c->add_option("--tolerance", a->tolerance, "relative tolerance for every output (default: each file's own)")
       ->check(CLI::NonNegativeNumber);

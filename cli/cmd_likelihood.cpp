@@ -25,7 +25,7 @@ namespace {
 struct LikelihoodArgs {
   std::string network, data, split = "test", probe = "rademacher", device = "auto";
   int64_t num = 64, batch = 16;
-  double rtol = 1e-5, atol = 1e-5;
+  double rtol = 1e-5, atol = 1e-5, z_exp = -1;
   uint64_t seed = 0;
   bool exact_trace = false, json = false;
   int threads = 0;
@@ -41,6 +41,7 @@ void run_likelihood(const LikelihoodArgs& a) {
   o.probe = eval::parse_probe(a.probe);
   o.exact_trace = a.exact_trace;
   o.seed = a.seed;
+  o.z_exp = a.z_exp;
   PFGM_CHECK(a.batch > 0, "[--batch] got ", a.batch, ", expected > 0");
   PFGM_CHECK(a.num >= 0, "[--num] got ", a.num, ", expected ≥ 0 (0: every image)");
 
@@ -99,6 +100,7 @@ void add_likelihood_command(CLI::App& app) {
   c->add_option("--batch", a->batch, "images integrated together")->capture_default_str();
   c->add_option("--rtol", a->rtol, "RK45 relative tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--atol", a->atol, "RK45 absolute tolerance")->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--z_exp", a->z_exp, "PFGM: recompute v_z from |v_x| below this z (spec 7.5; 0 = off, default the model's)");
   c->add_option("--probe", a->probe, "Hutchinson probe: rademacher | gaussian")->capture_default_str();
   c->add_flag("--exact_trace", a->exact_trace, "exact divergence (N backward passes per step; small images only)");
   c->add_option("--seed", a->seed, "seed of the dequantisation noise and the probes")->capture_default_str();

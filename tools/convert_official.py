@@ -583,8 +583,10 @@ def convert_pfgm(obj, args, path, out):
 
 def _dtype_name(t):
     torch = _torch()
+    if t.dtype == torch.float64:
+        return "F64"  # score_sde's `sigmas` buffer: float64 in the official model, and so in pfgm's
     if t.is_floating_point():
-        return "F32"  # fp16 / bf16 / fp64 are written as float32, the dtype pfgm loads
+        return "F32"  # fp16 / bf16 weights are written as float32, the dtype pfgm loads
     if t.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8):
         return "I64"
     raise ConvertError("tensor dtype %s is not supported" % t.dtype)
@@ -592,7 +594,7 @@ def _dtype_name(t):
 
 def _as_written(t):
     torch = _torch()
-    dtype = torch.float32 if _dtype_name(t) == "F32" else torch.int64
+    dtype = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}[_dtype_name(t)]
     return t.detach().to(device="cpu", dtype=dtype).contiguous()
 
 
@@ -605,7 +607,7 @@ def write_safetensors(path, tensors, metadata):
     for name, t in tensors:
         if name == "__metadata__" or name in header:
             raise ConvertError("tensor name %r is reserved or repeated" % name)
-        nbytes = t.numel() * (4 if _dtype_name(t) == "F32" else 8)
+        nbytes = t.numel() * (4 if _dtype_name(t) == "F32" else 8)  # F64 and I64: 8 bytes
         header[name] = {"dtype": _dtype_name(t), "shape": [int(s) for s in t.shape], "data_offsets": [offset, offset + nbytes]}
         offset += nbytes
     blob = json.dumps(header, separators=(",", ":"), ensure_ascii=True).encode("utf-8")

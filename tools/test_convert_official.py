@@ -651,8 +651,9 @@ class ConvertPfgmTest(_Base):
             values = tensors[name][2]
             self.assertAlmostEqual(sum(values) / len(values), k + 1, delta=0.01, msg=name)
         for name in PFGM_NOT_IN_EMA:  # the buffer and the fixed Fourier W are the model's own
-            self.assertEqual(list(tensors[name][2]), state[name].float().flatten().tolist(), name)
-        self.assertEqual(tensors["module.sigmas"][0], "F32")
+            expected = state[name] if name == "module.sigmas" else state[name].float()
+            self.assertEqual(list(tensors[name][2]), expected.flatten().tolist(), name)
+        self.assertEqual(tensors["module.sigmas"][0], "F64")
         self.assertEqual(meta["source"], "checkpoint_5.pth")
 
         # --which net: the raw weights

@@ -153,7 +153,10 @@ LikelihoodResult log_likelihood(networks::Model& model, const torch::Tensor& x, 
   const auto device = device_of(model);
   const auto x_dev = x.to(device, torch::kFloat64);
   if (c.precond == networks::Precond::PFGM) {
-    samplers::PFGMODEOptions ode{o.z_max > 0 ? o.z_max : c.z_max, o.z_min > 0 ? o.z_min : c.z_min, c.gamma, o.z_exp};
+    auto ode = samplers::pfgm_ode_options(c);
+    if (o.z_max > 0) ode.z_max = o.z_max;
+    if (o.z_min > 0) ode.z_min = o.z_min;
+    if (o.z_exp >= 0) ode.z_exp = o.z_exp;
     const LogDensity prior = o.terminal_log_density ? o.terminal_log_density : [z_max = ode.z_max](const torch::Tensor& xT) {
       return physics::pfgm_prior_log_density(xT, z_max);
     };

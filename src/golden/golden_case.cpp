@@ -11,6 +11,7 @@
 #include "pfgm/io/safetensors.h"
 #include "pfgm/networks/model.h"
 #include "pfgm/networks/layers/weight_init.h"
+#include "pfgm/networks/score_sde_config.h"
 #include "pfgm/networks/unet_block.h"
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/physics/empirical_field.h"
@@ -66,6 +67,16 @@ Outputs run_network(const io::SafetensorsFile& file, const nlohmann::json& confi
   auto D_x = model->denoise(required(file, "x", device), required(file, "sigma", device),
                             input(file, "class_labels", device), input(file, "augment_labels", device), &F_x);
   return {{"D_x", D_x}, {"F_x", F_x}};
+}
+
+// The original PFGM network on the augmented coordinate: v_x [B, C, H, W] and v_z [B].
+Outputs run_pfgm_network(const io::SafetensorsFile& file, const nlohmann::json& config, c10::Device device) {
+  at::NoGradGuard no_grad;
+  auto model = load_network(networks::model_config_from_score_sde(config), file, device);
+  const auto x = required(file, "x", device);
+  const auto v = model->field(x.reshape({x.size(0), -1}), required(file, "z", device));
+  const int64_t N = x[0].numel();
+  return {{"v_x", v.narrow(1, 0, N).reshape(x.sizes())}, {"v_z", v.select(1, N)}};
 }
 
 Outputs run_unet_block(const io::SafetensorsFile& file, const nlohmann::json& config, c10::Device device) {
@@ -158,11 +169,12 @@ CaseResult run_golden_case(const std::string& path, const GoldenOptions& options
   if (kind == "network") got = run_network(file, config, device);
   else if (kind == "unet_block") got = run_unet_block(file, config, device);
   else if (kind == "heun_sampler") got = run_heun_sampler(file, config, device);
+  else if (kind == "pfgm_network") got = run_pfgm_network(file, config, device);
   else if (kind == "pfgm_field") got = run_pfgm_field(file, config, device);
   else if (kind == "frechet_distance") got = run_frechet_distance(file, device);
   else
     throw Error("[golden] " + path + ": unknown case '" + kind +
-                "', expected network, unet_block, heun_sampler, pfgm_field or frechet_distance");
+                "', expected network, unet_block, heun_sampler, pfgm_network, pfgm_field or frechet_distance");
 
   CaseResult result{path, kind, {}};
   for (const auto& [name, expected_raw] : file.tensors) {

@@ -9,7 +9,8 @@ namespace pfgm::networks {
 
 namespace {
 const char* const kPhysicsKeys[] = {"model_type", "precond", "N",       "D",      "pfgmpp", "sigma_data", "sigma_min",
-                                    "sigma_max",  "P_mean",  "P_std",   "z_max",  "z_min",  "gamma", "upper_norm"};
+                                    "sigma_max",  "P_mean",  "P_std",   "z_max",  "z_min",  "gamma", "upper_norm",
+                                    "z_exp"};
 }
 
 std::string to_string(Precond p) { return p == Precond::EDM ? "edm" : "pfgm"; }
@@ -59,6 +60,7 @@ nlohmann::json ModelConfig::to_json() const {
     j["z_min"] = z_min;
     j["gamma"] = gamma;
     j["upper_norm"] = upper_norm;
+    j["z_exp"] = z_exp;
   }
   return j;
 }
@@ -88,11 +90,13 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
     c.z_min = j.value("z_min", c.z_min);
     c.gamma = j.value("gamma", c.gamma);
     c.upper_norm = j.value("upper_norm", c.upper_norm);
+    c.z_exp = j.value("z_exp", c.z_exp);
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("[config] ") + e.what());
   }
   PFGM_CHECK(c.D > 0, "[config] D: got ", c.D, ", expected > 0");
   PFGM_CHECK(c.N > 0, "[config] N: got ", c.N, ", expected > 0");
+  PFGM_CHECK(c.z_exp >= 0, "[config] z_exp: got ", c.z_exp, ", expected >= 0");
   c.network = j;
   for (const char* k : kPhysicsKeys) c.network.erase(k);
   c.network["N"] = c.N;  // networks for vector data read their input width from N

@@ -37,6 +37,7 @@ NCSNppOptions ncsnpp_options_from_json(const nlohmann::json& j) {
   a.read("progressive_input", o.progressive_input);
   a.read("init_scale", o.init_scale);
   a.read("num_scales", o.num_scales);
+  a.read("centered", o.centered);
   std::string resblock_type = "biggan", progressive = "none";
   a.read("resblock_type", resblock_type);
   a.read("progressive", progressive);
@@ -50,6 +51,8 @@ NCSNppOptions ncsnpp_options_from_json(const nlohmann::json& j) {
              "', only biggan (every PFGM configuration) is built");
   PFGM_CHECK(progressive == "none", "[config] NCSNpp progressive: got '", progressive,
              "', only none (every PFGM configuration) is built");
+  PFGM_CHECK(o.fir_kernel.size() >= 2, "[config] NCSNpp fir_kernel: expected at least 2 taps, got ",
+             o.fir_kernel.size());
   PFGM_CHECK(!o.ch_mult.empty() && o.nf > 0 && o.img_resolution % (int64_t{1} << (o.ch_mult.size() - 1)) == 0,
              "[config] NCSNpp: img_resolution ", o.img_resolution, " cannot be halved ", o.ch_mult.size() - 1, " times");
   return o;
@@ -69,15 +72,24 @@ torch::Tensor depthwise_filter(const std::vector<double>& v, int64_t channels, c
   return (torch::outer(t, t) / t.sum().square()).expand({channels, 1, t.size(0), t.size(0)}).contiguous();
 }
 
-// 2× resampling by that filter, one channel at a time: [1,1] is nearest-neighbour up /
-// average-pool down, [1,3,3,1] the FIR filter.
+// 2× resampling by that filter, one channel at a time, as score_sde's upfirdn2d (a convolution,
+// so the filter is flipped): [1,1] is nearest-neighbour up / average-pool down, [1,3,3,1] the FIR
+// filter. Up: zeros between samples, padding (k−1)/2 + 1 before and (k−2)/2 after, gain 4; down:
+// padding ((k−2)+1)/2 before, (k−2)/2 after, stride 2.
 torch::Tensor resample(const torch::Tensor& x, const std::vector<double>& v, bool up) {
   namespace F = torch::nn::functional;
-  const auto f = depthwise_filter(v, x.size(1), x.options());
-  const int64_t pad = (f.size(-1) - 1) / 2;
-  if (up)
-    return F::conv_transpose2d(x, f * 4, F::ConvTranspose2dFuncOptions().stride(2).padding(pad).groups(x.size(1)));
-  return F::conv2d(x, f, F::Conv2dFuncOptions().stride(2).padding(pad).groups(x.size(1)));
+  const auto f = depthwise_filter(v, x.size(1), x.options()).flip({-2, -1});
+  const int64_t k = f.size(-1), H = x.size(2), W = x.size(3);
+  if (up) {
+    // The transposed convolution pads k − 1 − p on each side; p = k − 2 − (k−1)/2 gives the
+    // reference's leading padding, and the crop its trailing one.
+    const auto y = F::conv_transpose2d(x, f.flip({-2, -1}) * 4,
+                                       F::ConvTranspose2dFuncOptions().stride(2).padding(k - 2 - (k - 1) / 2).groups(x.size(1)));
+    return y.narrow(2, 0, 2 * H).narrow(3, 0, 2 * W);
+  }
+  const int64_t before = (k - 1) / 2, after = (k - 2) / 2;
+  const auto padded = before == after ? x : F::pad(x, F::PadFuncOptions({before - after, 0, before - after, 0}));
+  return F::conv2d(padded, f, F::Conv2dFuncOptions().stride(2).padding(after).groups(x.size(1)));
 }
 
 // Network-in-network: a 1×1 linear map over channels, y = xᵀW + b with W [in, out].
@@ -164,10 +176,11 @@ struct PyramidDownsample : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x) {
     namespace F = torch::nn::functional;
     torch::Tensor y;
-    if (fir) {
-      const auto f = depthwise_filter(kernel, x.size(1), x.options());
-      const int64_t p = (f.size(-1) - 2) + 2;  // (k − factor) + (conv kernel − 1)
-      y = F::conv2d(x, f, F::Conv2dFuncOptions().padding((p + 1) / 2).groups(x.size(1)));
+    if (fir) {  // upfirdn2d's blur: padding ((p+1)/2, p/2), p = (k − factor) + (conv kernel − 1)
+      const auto f = depthwise_filter(kernel, x.size(1), x.options()).flip({-2, -1});
+      const int64_t p = (f.size(-1) - 2) + 2;
+      y = F::conv2d(F::pad(x, F::PadFuncOptions({(p + 1) / 2, p / 2, (p + 1) / 2, p / 2})), f,
+                    F::Conv2dFuncOptions().groups(x.size(1)));
     } else {
       y = F::pad(x, F::PadFuncOptions({0, 1, 0, 1}));
     }
@@ -193,7 +206,9 @@ struct NCSNpp::Impl {
 
 NCSNpp::NCSNpp(const NCSNppOptions& o) : options(o), impl_(std::make_shared<Impl>()) {
   auto& m = *impl_;
-  register_buffer("sigmas", torch::exp(torch::linspace(std::log(o.sigma_max), std::log(o.sigma_min), o.num_scales)));
+  // score_sde's get_sigmas: a float64 buffer, as official checkpoints hold it.
+  register_buffer("sigmas", torch::exp(torch::linspace(std::log(o.sigma_max), std::log(o.sigma_min), o.num_scales,
+                                                       torch::kFloat64)));
   auto all = register_module("all_modules", std::make_shared<torch::nn::Module>());
   int index = 0;
   auto add = [&](std::shared_ptr<torch::nn::Module> module) {
@@ -265,7 +280,8 @@ torch::Tensor NCSNpp::forward(const torch::Tensor& x_in, const torch::Tensor& z,
   auto& m = *impl_;
   const auto& o = options;
   const int64_t C = o.img_channels, R = o.img_resolution;
-  const auto x = x_in.reshape({x_in.size(0), C, R, R});
+  auto x = x_in.reshape({x_in.size(0), C, R, R});
+  if (!o.centered) x = 2 * x - 1;  // data in [0, 1]
 
   // Embedding of z: Fourier features of ln z, or the transformer sinusoid of z itself.
   torch::Tensor temb;

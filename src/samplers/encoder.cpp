@@ -78,7 +78,7 @@ Encoding encode(networks::Model& model, const torch::Tensor& x, const SamplerOpt
     const auto chunk = x0.narrow(0, start, n);
     Encoding e;
     if (c.precond == networks::Precond::PFGM) {
-      e = encode_pfgm_ode(field_of(model), chunk.reshape({n, -1}), {c.z_max, c.z_min, c.gamma, 0}, options);
+      e = encode_pfgm_ode(field_of(model), chunk.reshape({n, -1}), pfgm_ode_options(c), options);
       e.latents = e.latents.reshape(chunk.sizes());
     } else {
       const auto labels = options.class_labels.defined() ? options.class_labels.narrow(0, start, n) : torch::Tensor();

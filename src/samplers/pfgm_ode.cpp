@@ -8,6 +8,8 @@
 
 namespace pfgm::samplers {
 
+PFGMODEOptions pfgm_ode_options(const networks::ModelConfig& c) { return {c.z_max, c.z_min, c.gamma, c.z_exp}; }
+
 torch::Tensor substitute_v_z(const torch::Tensor& v_x, const torch::Tensor& v_z, const torch::Tensor& z,
                              const PFGMODEOptions& o) {
   if (o.z_exp <= 0 || o.gamma <= 0) return v_z;

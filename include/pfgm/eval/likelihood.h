@@ -35,7 +35,7 @@ struct LikelihoodOptions {
   double sigma_min = 0;               // σ-ODE start at the data (0: the model's sigma_min)
   double sigma_max = 0;               // σ-ODE end, the prior's σ (0: the model's sigma_max)
   double z_min = 0, z_max = 0;        // PFGM z-ODE range (0: the model's)
-  double z_exp = 0;                   // PFGM: v_z from ‖v_x‖ below z_exp (spec 7.5; the reference's likelihood uses 5); 0 = off
+  double z_exp = -1;                  // PFGM: v_z from ‖v_x‖ below z_exp (spec 7.5); 0 = off, < 0 the model's
   LogDensity terminal_log_density;    // log p at σ_max (z_max); empty: the exact prior (physics/prior_density.h)
   uint64_t seed = 0;                  // probes and dequantisation noise, one stream per sample index (--seed)
 };

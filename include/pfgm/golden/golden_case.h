@@ -31,7 +31,7 @@ struct GoldenOptions {
   c10::Device device = c10::kCPU;
 };
 
-// Kinds: network, unet_block, heun_sampler, pfgm_field, frechet_distance. Throws pfgm::Error for
+// Kinds: network, unet_block, heun_sampler, pfgm_network, pfgm_field, frechet_distance. Throws pfgm::Error for
 // unreadable files, unknown kinds, bad configurations and weights that do not fit.
 CaseResult run_golden_case(const std::string& path, const GoldenOptions& options = {});
 

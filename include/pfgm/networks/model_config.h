@@ -28,6 +28,7 @@ struct ModelConfig {
   double z_max = 40, z_min = 1e-3;     // PFGM sampling range of z
   double gamma = 5;                    // PFGM field normalisation γ
   double upper_norm = 0;               // PFGM prior clip R ≤ upper_norm (official sampling); 0 = exact law
+  double z_exp = 0;                    // PFGM: below z = z_exp, v_z is recomputed from ‖v_x‖ (spec 7.5); 0 = off
   nlohmann::json network;              // the network's own arguments (all other keys)
 
   bool is_image() const { return family != NetworkFamily::ToyMLP; }

@@ -32,6 +32,7 @@ struct NCSNppOptions {
   double init_scale = 0;
   int64_t num_scales = 1000;               // length of the (unused) `sigmas` buffer
   double sigma_min = 0.01, sigma_max = 50; // its values
+  bool centered = true;                    // data.centered: false maps inputs from [0, 1] by 2x − 1
 };
 
 NCSNppOptions ncsnpp_options_from_json(const nlohmann::json& config);

@@ -1,6 +1,7 @@
 #pragma once
 // PFGM (Xu et al. 2022), Eq. (7) and Sec. 3.3: the backward ODE dx/dz = v_x/v_z from the z = z_max
 // hyperplane to z_min, solved in t' = ln z (dx/dt' = z·v_x/v_z) by Euler or by RK45 (spec 7.5).
+#include "pfgm/networks/model_config.h"
 #include "pfgm/samplers/denoiser.h"
 #include "pfgm/samplers/rk45.h"
 
@@ -12,6 +13,9 @@ struct PFGMODEOptions {
   double gamma = 5;      // γ of the field normalisation, for the z substitution
   double z_exp = 0;      // below z_exp, v_z is recomputed from ‖v_x‖ (spec 7.5); 0 = off
 };
+
+// The model's z range, γ and z_exp.
+PFGMODEOptions pfgm_ode_options(const networks::ModelConfig& config);
 
 // v_z, recomputed below z_exp from ‖v_x‖ = √N·a/(a + γ) with a ≈ ‖E_x‖ and E_z ≈ −z (spec 7.5):
 // v_z = −√N·z/(√(a² + z²) + γ); unchanged where z ≥ z_exp or when z_exp = 0.
