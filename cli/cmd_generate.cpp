@@ -29,11 +29,11 @@ namespace fs = std::filesystem;
 namespace {
 
 struct GenerateArgs {
-  std::string network, outdir, seeds = "0-63", device = "auto", solver = "heun", grid, npz, amp = "fp32";
+  std::string network, outdir, seeds = "0-63", device = "auto", solver, grid, npz, amp = "fp32";
   bool subdirs = false;
   int channels_last = 0;
   int64_t class_idx = -1, batch = 64;
-  int steps = 18;
+  int steps = 0;
   double sigma_min = 0, sigma_max = 0, rho = 7;
   double S_churn = 0, S_min = 0, S_max = INFINITY, S_noise = 1;
   double rtol = 1e-4, atol = 1e-4;
@@ -54,8 +54,12 @@ void run_generate(const GenerateArgs& a) {
   const auto seeds = core::parse_seeds(a.seeds);
 
   samplers::SamplerOptions s;
-  s.solver = samplers::parse_solver(a.solver);
-  s.schedule = {a.steps, a.sigma_min > 0 ? a.sigma_min : c.sigma_min, a.sigma_max > 0 ? a.sigma_max : c.sigma_max, a.rho};
+  // As the official samplers: Heun with 18 steps (PFGM++/EDM), RK45 for PFGM (Euler and improved
+  // Euler with 100 steps on request).
+  const bool pfgm = c.precond == networks::Precond::PFGM;
+  s.solver = samplers::parse_solver(!a.solver.empty() ? a.solver : pfgm ? "rk45" : "heun");
+  s.schedule = {a.steps > 0 ? a.steps : pfgm ? 100 : 18, a.sigma_min > 0 ? a.sigma_min : c.sigma_min,
+                a.sigma_max > 0 ? a.sigma_max : c.sigma_max, a.rho};
   s.churn = {a.S_churn, a.S_min, a.S_max, a.S_noise};
   s.rk45.rtol = a.rtol;
   s.rk45.atol = a.atol;
@@ -113,7 +117,7 @@ void add_generate_command(CLI::App& app) {
   c->add_flag("--subdirs", a->subdirs, "1000-seed subdirectories as the official generate.py");
   c->add_option("--class", a->class_idx, "class label for every image (conditional models; default random per seed)");
   c->add_option("--batch", a->batch, "images per batch (results do not depend on it)")->capture_default_str();
-  c->add_option("--steps", a->steps, "time steps (Heun NFE = 2·steps − 1)")->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--steps", a->steps, "time steps (Heun NFE = 2·steps − 1; default 18, PFGM 100)")->check(CLI::PositiveNumber);
   c->add_option("--sigma_min", a->sigma_min, "lowest σ (default: the model's)");
   c->add_option("--sigma_max", a->sigma_max, "highest σ, the prior's scale (default: the model's)");
   c->add_option("--rho", a->rho, "time step exponent ρ")->capture_default_str();
@@ -121,7 +125,7 @@ void add_generate_command(CLI::App& app) {
   c->add_option("--S_min", a->S_min, "churn from σ ≥ S_min")->capture_default_str();
   c->add_option("--S_max", a->S_max, "churn up to σ ≤ S_max")->capture_default_str();
   c->add_option("--S_noise", a->S_noise, "churn noise inflation")->capture_default_str();
-  c->add_option("--solver", a->solver, samplers::solver_names() + " (rk45: adaptive; NFE printed)")->capture_default_str();
+  c->add_option("--solver", a->solver, samplers::solver_names() + " (default heun, PFGM rk45: adaptive, NFE printed; PFGM heun = improved Euler)");
   c->add_option("--rtol", a->rtol, "RK45 relative tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--atol", a->atol, "RK45 absolute tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--grid", a->grid, "grid PNG path (default <outdir>/grid.png)");

@@ -365,10 +365,10 @@ PFGM_CLASS = "NCSNpp"
 _PFGM_MODULE_INDEX = re.compile(r"^module\.all_modules\.(\d+)\.")
 
 
-def _pfgm_preset(resolution, z_max, upper_norm, **network):
+def _pfgm_preset(resolution, z_max, upper_norm, z_exp, **network):
     """Keep in sync with pfgm_model() and make_presets() in src/networks/presets.cpp."""
     config = {"model_type": "NCSNpp", "precond": "pfgm", "img_resolution": resolution, "img_channels": 3, "D": 1,
-              "z_max": z_max, "z_min": 0.001, "gamma": 5, "upper_norm": upper_norm,
+              "z_max": z_max, "z_min": 0.001, "gamma": 5, "upper_norm": upper_norm, "z_exp": z_exp,
               "nf": 128, "ch_mult": [1, 2, 2, 2], "num_res_blocks": 4, "attn_resolutions": [16], "dropout": 0.1,
               "embedding_type": "positional", "fir": False, "progressive_input": "none"}
     config.update(network)
@@ -377,11 +377,11 @@ def _pfgm_preset(resolution, z_max, upper_norm, **network):
 
 
 PFGM_PRESETS = {
-    "cifar10-pfgm-ddpmpp": _pfgm_preset(32, 40, 3000),
-    "cifar10-pfgm-ddpmpp-deep": _pfgm_preset(32, 40, 3000, num_res_blocks=8),
-    "cifar10-pfgm-ncsnpp": _pfgm_preset(32, 40, 3000, embedding_type="fourier", fir=True, progressive_input="residual"),
-    "celeba64-pfgm-ddpmpp": _pfgm_preset(64, 60, 6000),
-    "bedroom256-pfgm-ddpmpp": _pfgm_preset(256, 100, 30000, ch_mult=[1, 1, 2, 2, 4, 4], num_res_blocks=2, dropout=0.0),
+    "cifar10-pfgm-ddpmpp": _pfgm_preset(32, 40, 3000, 5),
+    "cifar10-pfgm-ddpmpp-deep": _pfgm_preset(32, 40, 3000, 5, num_res_blocks=8),
+    "cifar10-pfgm-ncsnpp": _pfgm_preset(32, 40, 3000, 5, embedding_type="fourier", fir=True, progressive_input="residual"),
+    "celeba64-pfgm-ddpmpp": _pfgm_preset(64, 60, 6000, 1),
+    "bedroom256-pfgm-ddpmpp": _pfgm_preset(256, 100, 30000, 0.1, ch_mult=[1, 1, 2, 2, 4, 4], num_res_blocks=2, dropout=0.0),
 }
 
 

@@ -47,10 +47,10 @@ json adm(json overrides) {
 }
 
 // The original PFGM (spec 7.3, 7.6): score_sde's NCSN++ class on z, with the z-ODE's sampling range.
-json pfgm_model(int64_t resolution, double z_max, double upper_norm, json network) {
+json pfgm_model(int64_t resolution, double z_max, double upper_norm, double z_exp, json network) {
   json j{{"model_type", "NCSNpp"}, {"precond", "pfgm"}, {"img_resolution", resolution}, {"img_channels", 3},
          {"D", 1},          {"z_max", z_max},     {"z_min", 1e-3},             {"gamma", 5},
-         {"upper_norm", upper_norm}};
+         {"upper_norm", upper_norm}, {"z_exp", z_exp}};
   j.update(network);
   return j;
 }
@@ -90,14 +90,14 @@ std::vector<Preset> make_presets() {
        image_model(64, 3, 1000, adm({{"dropout", 0.10}})),
        {{"duration", 2500.0}, {"batch", 4096}, {"lr", 1e-4}, {"ema", 50.0}, {"augment", 0.0}, {"tick", 200.0}}},
       {"cifar10-pfgm-ddpmpp", "original PFGM, CIFAR-10, DDPM++ (62M; FID 2.48 with RK45)",
-       pfgm_model(32, 40, 3000, pfgm_ddpmpp)},
+       pfgm_model(32, 40, 3000, 5, pfgm_ddpmpp)},
       {"cifar10-pfgm-ddpmpp-deep", "original PFGM, CIFAR-10, DDPM++ deep (107M; FID 2.35)",
-       pfgm_model(32, 40, 3000, pfgm_deep)},
-      {"cifar10-pfgm-ncsnpp", "original PFGM, CIFAR-10, NCSN++ (63M)", pfgm_model(32, 40, 3000, pfgm_ncsnpp)},
+       pfgm_model(32, 40, 3000, 5, pfgm_deep)},
+      {"cifar10-pfgm-ncsnpp", "original PFGM, CIFAR-10, NCSN++ (63M)", pfgm_model(32, 40, 3000, 5, pfgm_ncsnpp)},
       {"celeba64-pfgm-ddpmpp", "original PFGM, CelebA 64×64, DDPM++ (62M; FID 3.68)",
-       pfgm_model(64, 60, 6000, pfgm_ddpmpp)},
+       pfgm_model(64, 60, 6000, 1, pfgm_ddpmpp)},
       {"bedroom256-pfgm-ddpmpp", "original PFGM, LSUN bedroom 256×256, DDPM++ (124M; FID 13.66)",
-       pfgm_model(256, 100, 30000, pfgm_bedroom)},
+       pfgm_model(256, 100, 30000, 0.1, pfgm_bedroom)},
       {"fashion-mnist",
        "the main job: Fashion-MNIST zero-padded to 32×32 (N = 1024), D = 128, a 1.2M DDPM++ sized for a 2-core CPU",
        image_model(32, 1, 0, ddpmpp({{"model_channels", 32}, {"channel_mult", {1, 2, 2}}, {"num_blocks", 1},

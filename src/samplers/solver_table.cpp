@@ -52,6 +52,12 @@ torch::Tensor euler_decode_z(const FieldFn& field, const torch::Tensor& x, const
   return pfgm_euler_sampler(field, x, o.schedule.num_steps, ode, trajectory);
 }
 
+torch::Tensor heun_decode_z(const FieldFn& field, const torch::Tensor& x, const PFGMODEOptions& ode,
+                            const SamplerOptions& o, Trajectory* trajectory, int64_t& nfe) {
+  nfe = 2 * o.schedule.num_steps - 1;
+  return pfgm_improved_euler_sampler(field, x, o.schedule.num_steps, ode, trajectory);
+}
+
 torch::Tensor rk45_decode_z(const FieldFn& field, const torch::Tensor& x, const PFGMODEOptions& ode,
                             const SamplerOptions& o, Trajectory*, int64_t& nfe) {
   auto r = pfgm_rk45_sampler(field, x, ode, o.rk45);
@@ -98,7 +104,7 @@ Encoding rk45_encode_z(const FieldFn& field, const torch::Tensor& x, const PFGMO
 }
 
 const SolverEntry kSolvers[] = {
-    {Solver::Heun, "heun", heun_decode, nullptr, heun_encode, nullptr},
+    {Solver::Heun, "heun", heun_decode, heun_decode_z, heun_encode, nullptr},  // PFGM: improved Euler
     {Solver::Euler, "euler", euler_decode, euler_decode_z, euler_encode, euler_encode_z},
     {Solver::RK45, "rk45", rk45_decode, rk45_decode_z, rk45_encode, rk45_encode_z},
 };

@@ -30,6 +30,11 @@ torch::Tensor pfgm_ode_rhs(const FieldFn& field, const torch::Tensor& t_prime, c
 torch::Tensor pfgm_euler_sampler(const FieldFn& field, const torch::Tensor& x0, int num_steps,
                                  const PFGMODEOptions& options, Trajectory* trajectory = nullptr);
 
+// Improved Euler (Heun in z, the corrector at z_{i+1}) on the same grid, the last step Euler
+// (NFE = 2·num_steps − 1; spec 7.5).
+torch::Tensor pfgm_improved_euler_sampler(const FieldFn& field, const torch::Tensor& x0, int num_steps,
+                                          const PFGMODEOptions& options, Trajectory* trajectory = nullptr);
+
 // Adaptive RK45 over t' (reports NFE).
 RK45Result pfgm_rk45_sampler(const FieldFn& field, const torch::Tensor& x0, const PFGMODEOptions& options,
                              const RK45Options& rk45 = {});
