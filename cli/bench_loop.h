@@ -10,6 +10,7 @@ namespace pfgm::cli {
 
 struct LoopBenchArgs {
   std::string arch = "ddpmpp";             // ddpmpp | ncsnpp | adm
+  std::string objective = "pfgmpp";        // pfgmpp | pfgm (the original PFGM: NCSNpp on z, large-batch field)
   int64_t cbase = 32, nblock = 2;          // the main job's network by default
   std::vector<int64_t> cres{1, 2, 2};
   std::string attn = "8";                  // attention resolutions, comma list ("" for none)

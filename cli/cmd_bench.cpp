@@ -112,6 +112,8 @@ void add_loop_bench(CLI::App* bench, const char* name, const char* help, void (*
   c->add_option("--channels", a->channels, "image channels")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--batch", a->batch, "images per step or sampled together")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--aug_dim", a->aug_dim, "D: any real > 0, or inf")->capture_default_str();
+  c->add_option("--objective", a->objective, "pfgmpp | pfgm (the original PFGM's NCSN++ on z and its field target)")
+      ->check(CLI::IsMember({"pfgmpp", "pfgm"}))->capture_default_str();
   c->add_option("--steps", a->steps, "sampler steps (Heun: NFE = 2·steps − 1)")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--dtype", a->dtype, "autocast: fp32 | bf16 | fp16 (fp16: CUDA)")->capture_default_str();
   c->add_option("--channels_last", a->channels_last, "0 | 1: channels-last weights and images")

@@ -44,7 +44,8 @@ void run_train(TrainArgs a) {
   const auto device = core::parse_device(a.device);
   PFGM_CHECK(a.resume.empty() || fs::is_regular_file(a.resume), "[--resume] ", a.resume, ": no such file");
   PFGM_CHECK(a.transfer.empty() || fs::is_regular_file(a.transfer), "[--transfer] ", a.transfer, ": no such file");
-  PFGM_CHECK(a.precond == "edm", "[--precond] ", a.precond, ": pfgm trains the EDM/PFGM++ preconditioning only, expected edm");
+  PFGM_CHECK(a.precond == "edm", "[--precond] ", a.precond, ": pfgm trains the EDM/PFGM++ preconditioning only, "
+             "expected edm (the original PFGM: --objective pfgm)");
   at::globalContext().setBenchmarkCuDNN(a.bench);
   a.o.transfer = !a.transfer.empty();
   auto c = training::resolve_train_config(a.o, device.type());
@@ -54,6 +55,7 @@ void run_train(TrainArgs a) {
   dopt.use_labels = a.o.cond;
   dopt.pad_to = c.network.value("img_resolution", int64_t{32});
   const auto dataset = data::load_image_dataset(c.data, dopt);
+  training::fit_pfgm_to_data(c, dataset);
   const auto config = training::model_config_for(c, dataset);
   c.options.dataset_size = training::pipeline_items(dataset, c.pipeline);
   c.options.outdir = run_directory(a, c, config);
@@ -102,7 +104,8 @@ void run_train(TrainArgs a) {
 
 void add_train_command(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
-  auto* c = app.add_subcommand("train", "train PFGM++ on images (default: the Fashion-MNIST main job), then a sample grid");
+  auto* c = app.add_subcommand("train", "train PFGM++ or PFGM on images (default: the Fashion-MNIST main job), then a "
+                                       "sample grid");
   c->add_option("--preset", a->o.preset, "model and training defaults (pfgm info --list; default fashion-mnist)");
   c->add_option("--data", a->o.data, "fashion-mnist, a dataset zip or folder (pfgm dataset), or a folder of idx files");
   c->add_option("--outdir", a->outdir, "where run directories go")->capture_default_str();
@@ -148,10 +151,11 @@ void add_train_command(CLI::App& app) {
   c->add_option("--resume", a->resume, "training-state-*.safetensors to continue bit-identically");
   c->add_flag("-n,--dry-run", a->dry_run, "print the training options and exit");
   c->add_flag("--official_clip", a->o.official_clip, "clip the Beta draw to [1e-3, 1-1e-3] as the official loss");
+  add_pfgm_train_flags(c, a->o);
   c->add_option("--grid", a->grid, "samples in the final grid")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--steps", a->o.steps, "solver steps of the samples after training (Heun NFE = 2·steps − 1, Euler "
                 "NFE = steps)")->check(CLI::PositiveNumber);
-  c->add_option("--solver", a->o.solver, "heun | euler: their solver (default the preset's)");
+  c->add_option("--solver", a->o.solver, "heun | euler (PFGM also rk45): their solver (default the preset's)");
   c->add_option("--fd", a->o.fd, "samples judged after training: FD in a domain classifier's features, beside the "
                 "floor of as many held-out images (0: off; main job 1000)")
       ->check(CLI::NonNegativeNumber)

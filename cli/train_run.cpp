@@ -31,10 +31,22 @@ std::string run_directory(const TrainArgs& a, const training::TrainConfig& c, co
   if (a.nosubdir) return a.outdir;
   if (!a.name.empty()) return (fs::path(a.outdir) / a.name).string();
   std::string d = dataset_name(c.data) + "-" + (a.o.cond ? "cond" : "uncond") + "-" + training::arch_name(model) + "-" +
-                  a.precond + "-gpus1-batch" + std::to_string(c.options.batch) + "-" + (a.o.fp16 ? "fp16" : "fp32");
+                  (c.pfgm ? "pfgm" : a.precond) + "-gpus1-batch" + std::to_string(c.options.batch) + "-" + (a.o.fp16 ? "fp16" : "fp32");
   if (!a.desc.empty()) d += "-" + a.desc;
   return training::numbered_run_directory(a.outdir, d);
 }
+
+namespace {
+json loss_json(const TrainArgs& a, const training::TrainConfig& c, const networks::ModelConfig& model) {
+  if (!c.pfgm)
+    return {{"D", physics::format_aug_dim(model.D)}, {"official_clip", a.o.official_clip}, {"P_mean", model.P_mean},
+            {"P_std", model.P_std}, {"sigma_data", model.sigma_data}};
+  const auto& p = c.pipeline.pfgm_perturbation;
+  return {{"objective", "pfgm"}, {"large_batch", c.pipeline.large_batch}, {"tau", p.tau}, {"sigma_end", p.sigma_end},
+          {"M", p.M}, {"restrict_M", p.restrict_M}, {"gamma", model.gamma}, {"reduce_mean", c.pipeline.reduce_mean},
+          {"grad_clip", c.options.grad_clip}, {"ema_rate", c.options.ema_rate}};
+}
+}  // namespace
 
 json training_options_json(const TrainArgs& a, const training::TrainConfig& c, const networks::ModelConfig& model,
                            const data::ImageDataset& dataset, c10::Device device, int threads) {
@@ -47,8 +59,7 @@ json training_options_json(const TrainArgs& a, const training::TrainConfig& c, c
                           {"xflip", a.o.xflip}, {"cache", a.cache}}},
       {"data_loader_kwargs", {{"num_workers", a.workers}}},
       {"network_kwargs", model.to_json()},
-      {"loss_kwargs", {{"D", physics::format_aug_dim(model.D)}, {"official_clip", a.o.official_clip},
-                       {"P_mean", model.P_mean}, {"P_std", model.P_std}, {"sigma_data", model.sigma_data}}},
+      {"loss_kwargs", loss_json(a, c, model)},
       {"optimizer_kwargs", {{"class_name", "Adam"}, {"lr", t.lr}, {"betas", {0.9, 0.999}}, {"eps", 1e-8}}},
       {"augment_kwargs", c.pipeline.augment > 0 ? json{{"p", c.pipeline.augment}} : json(nullptr)},
       {"total_kimg", t.total_nimg / 1e3},

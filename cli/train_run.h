@@ -3,6 +3,7 @@
 // training_options.json as train.py writes them, and the samples and quality report after training.
 #include <string>
 
+#include <CLI/CLI.hpp>
 #include <c10/core/Device.h>
 #include <nlohmann/json.hpp>
 
@@ -19,6 +20,9 @@ struct TrainArgs {
   int workers = 1, threads = 0;
   int64_t grid = 64;
 };
+
+// --objective and the original PFGM's settings (train_pfgm_flags.cpp).
+void add_pfgm_train_flags(CLI::App* command, training::TrainOverrides& overrides);
 
 std::string dataset_name(const std::string& path);  // "fashion-mnist", or the file's stem
 

@@ -75,7 +75,9 @@ torch::Tensor Model::denoise(const torch::Tensor& x_in, const torch::Tensor& sig
 torch::Tensor Model::field(const torch::Tensor& x, const torch::Tensor& z) {
   const auto zz = z.to(x.device(), torch::kFloat32).reshape({-1}).clamp_min(1e-10);
   // The image network embeds z itself (or ln z, by its embedding type); the vector MLP takes ln z.
-  return model->forward(network_layout(x.to(torch::kFloat32)), config_.family == NetworkFamily::NCSNpp ? zz : torch::log(zz));
+  auto input = x.to(torch::kFloat32);
+  if (config_.is_image()) input = input.reshape({-1, config_.img_channels(), config_.img_resolution(), config_.img_resolution()});
+  return model->forward(network_layout(input), config_.family == NetworkFamily::NCSNpp ? zz : torch::log(zz));
 }
 
 torch::Device Model::device() const {

@@ -78,6 +78,10 @@ torch::Tensor depthwise_filter(const std::vector<double>& v, int64_t channels, c
 // padding ((k−2)+1)/2 before, (k−2)/2 after, stride 2.
 torch::Tensor resample(const torch::Tensor& x, const std::vector<double>& v, bool up) {
   namespace F = torch::nn::functional;
+  if (v.size() == 2 && v[0] == v[1]) {  // the box filter: the same numbers by the dedicated kernels
+    count_flops(x.numel() * (up ? 4 : 1));
+    return up ? at::upsample_nearest2d(x, {2 * x.size(2), 2 * x.size(3)}) : at::avg_pool2d(x, {2, 2}, {2, 2});
+  }
   const auto f = depthwise_filter(v, x.size(1), x.options()).flip({-2, -1});
   const int64_t k = f.size(-1), H = x.size(2), W = x.size(3);
   if (up) {
@@ -99,9 +103,11 @@ struct NIN : torch::nn::Module {
     W = register_parameter("W", layers::weight_init({in, out}, init.mode, in, out) * init.init_weight);
     b = register_parameter("b", torch::zeros({out}));
   }
-  torch::Tensor forward(const torch::Tensor& x) {
+  torch::Tensor forward(const torch::Tensor& x) {  // as a 1×1 convolution, which keeps x's memory layout
     count_flops(2 * x.numel() * W.size(1));
-    return torch::einsum("bchw,co->bohw", {x, W.to(x.scalar_type())}) + b.to(x.scalar_type()).reshape({1, -1, 1, 1});
+    const auto w = W.t().to(x.scalar_type()).reshape({W.size(1), W.size(0), 1, 1});
+    return at::conv2d(x, x.is_contiguous(at::MemoryFormat::ChannelsLast) ? w.contiguous(at::MemoryFormat::ChannelsLast) : w,
+                      b.to(x.scalar_type()));
   }
   torch::Tensor W, b;
 };
@@ -119,7 +125,8 @@ struct AttnBlock : torch::nn::Module {
     const auto q = nin[0]->forward(h).reshape({B, C, H * W}), k = nin[1]->forward(h).reshape({B, C, H * W}),
                v = nin[2]->forward(h).reshape({B, C, H * W});
     const auto w = (torch::bmm(q.transpose(1, 2), k) * std::pow(static_cast<double>(C), -0.5)).softmax(-1);
-    const auto a = torch::bmm(v, w.transpose(1, 2)).reshape({B, C, H, W});
+    auto a = torch::bmm(v, w.transpose(1, 2)).reshape({B, C, H, W});
+    if (x.is_contiguous(at::MemoryFormat::ChannelsLast)) a = a.contiguous(at::MemoryFormat::ChannelsLast);  // x's layout
     count_flops(2 * 2 * B * C * H * W * H * W);
     const auto out = x + nin[3]->forward(a);
     return skip_rescale ? out / std::sqrt(2.0) : out;
@@ -280,7 +287,7 @@ torch::Tensor NCSNpp::forward(const torch::Tensor& x_in, const torch::Tensor& z,
   auto& m = *impl_;
   const auto& o = options;
   const int64_t C = o.img_channels, R = o.img_resolution;
-  auto x = x_in.reshape({x_in.size(0), C, R, R});
+  auto x = x_in.dim() == 4 ? x_in : x_in.reshape({x_in.size(0), C, R, R});  // a reshape would respell NHWC strides
   if (!o.centered) x = 2 * x - 1;  // data in [0, 1]
 
   // Embedding of z: Fourier features of ln z, or the transformer sinusoid of z itself.

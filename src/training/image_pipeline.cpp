@@ -29,12 +29,33 @@ LossFn image_loss(const data::ImageDataset& dataset, const networks::ModelConfig
   l.sigma_data = config.sigma_data;
   AugmentOptions aug;
   aug.p = pipeline.augment;
-  return [=](networks::Model& m, Batch& batch, int64_t count) {
-    // Items ≥ n are the x-flipped copies (--xflip, spec 6.2).
+  // `count` data items in the model's range; items ≥ n are the x-flipped copies (--xflip, spec 6.2).
+  auto draw = [=](Batch& batch, int64_t count, at::Tensor* item_out) {
     const auto idx = batch.indices(count).to(device);
     const auto item = idx.remainder(n);
     auto y = io::to_model_range(images.index_select(0, item));
     if (pipeline.xflip) y = at::where((idx >= n).view({-1, 1, 1, 1}), y.flip({3}), y);
+    if (item_out) *item_out = item;
+    return y;
+  };
+  if (config.precond == networks::Precond::PFGM) {
+    PFGM_CHECK(aug.p == 0 && !pipeline.use_labels, "[objective] the original PFGM network takes neither augment "
+               "nor class labels: use --augment 0 and no --cond");
+    PFGMLoss pfgm;
+    pfgm.perturbation = pipeline.pfgm_perturbation;
+    pfgm.gamma = config.gamma;
+    const int64_t N = config.N;
+    return [=](networks::Model& m, Batch& batch, int64_t count) {
+      // The large batch includes the perturbed small one (its first `count` images).
+      auto Y = draw(batch, std::max(pipeline.large_batch, count), nullptr);
+      AutocastGuard autocast(device.type(), pipeline.precision);  // the field target stays float64
+      const auto loss = pfgm(m, Y.narrow(0, 0, count), Y, batch.gen);
+      return pipeline.reduce_mean ? loss / double(N + 1) : loss;
+    };
+  }
+  return [=](networks::Model& m, Batch& batch, int64_t count) {
+    at::Tensor item;
+    auto y = draw(batch, count, &item);
     at::Tensor augment_labels;
     if (aug.p > 0) {
       // EDMLoss: the pipe augments the clean images, its labels condition the network (spec 5.5).

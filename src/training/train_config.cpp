@@ -4,8 +4,10 @@
 #include <cmath>
 
 #include "pfgm/core/error.h"
+#include "pfgm/io/pixels.h"
 #include "pfgm/networks/presets.h"
 #include "pfgm/physics/augmented_space.h"
+#include "pfgm/physics/pfgm_perturbation.h"
 #include "pfgm/training/augment_pipe.h"
 
 namespace pfgm::training {
@@ -20,6 +22,22 @@ const json kOfficialTraining = {{"duration", 200.0}, {"batch", 512},    {"lr", 1
                                 {"solver", "heun"},  {"amp", "fp32"},   {"channels_last", false},
                                 {"ema_rampup", 0.05}, {"lr_decay", 0.0}};
 
+// The original PFGM's training (configs/poisson/cifar10_ddpmpp.py, spec 7.6): a small batch of 128
+// perturbed among 4096, lr 2e−4 with 5000 warm-up steps (0.64 Mimg), gradient-norm clip 1,
+// score_sde's EMA at rate 0.9999, no augmentation, RK45 samples.
+const json kOfficialPFGMTraining = {{"batch", 128},       {"large_batch", 4096}, {"lr", 2e-4},     {"lr_rampup", 0.64},
+                                    {"grad_clip", 1.0},   {"ema_rate", 0.9999},  {"augment", 0.0}, {"tau", 0.03},
+                                    {"sigma_end", 0.01},  {"M", 291.0},          {"restrict_M", true},
+                                    {"reduce_mean", false}, {"solver", "rk45"},  {"steps", 100},  {"duration", 166.4}};
+
+// The objective a run asks for: --objective, else the preset's precond.
+bool wants_pfgm(const TrainOverrides& o) {
+  PFGM_CHECK(o.objective.empty() || o.objective == "pfgmpp" || o.objective == "pfgm", "[objective] got '", o.objective,
+             "', expected pfgmpp or pfgm");
+  if (!o.objective.empty()) return o.objective == "pfgm";
+  return !o.preset.empty() && networks::preset(o.preset).config.value("precond", "") == "pfgm";
+}
+
 // The model and training defaults of a preset or of train.py's --arch.
 std::pair<json, json> defaults(const TrainOverrides& o, std::string& preset_name) {
   json network, training = kOfficialTraining;
@@ -33,10 +51,13 @@ std::pair<json, json> defaults(const TrainOverrides& o, std::string& preset_name
     network["D"] = o.pfgmpp == 1 ? json(128) : json("inf");  // train.py: --pfgmpp off means EDM
     return {network, training};
   }
-  preset_name = o.preset.empty() ? "fashion-mnist" : o.preset;
+  const bool pfgm = wants_pfgm(o);
+  preset_name = !o.preset.empty() ? o.preset : pfgm ? "fashion-mnist-pfgm" : "fashion-mnist";
   const auto& preset = networks::preset(preset_name);
-  PFGM_CHECK(preset.config.value("precond", "") == "edm", "[preset] ", preset_name,
-             " is an original-PFGM network; image training is PFGM++ (pfgm toy trains both)");
+  PFGM_CHECK((preset.config.value("precond", "") == "pfgm") == pfgm, "[preset] ", preset_name, " is ",
+             pfgm ? "a PFGM++/EDM network; --objective pfgm needs an original-PFGM preset (pfgm info --list)"
+                  : "an original-PFGM network: train it with --objective pfgm");
+  if (pfgm) training.update(kOfficialPFGMTraining);
   training.update(preset.training);
   return {preset.config, training};
 }
@@ -53,6 +74,36 @@ void override_network(json& network, const TrainOverrides& o, double augment) {
   if (o.pfgmpp == 1 && network["D"] == "inf") network["D"] = 128;
   if (!o.aug_dim.empty()) network["D"] = physics::parse_aug_dim(o.aug_dim, "aug_dim");
   if (o.pfgmpp == 0) network["D"] = "inf";
+  if (type == "NCSNpp") {  // score_sde's names for the same flags
+    PFGM_CHECK(o.aug_dim.empty() && o.pfgmpp < 0, "[aug_dim] the original PFGM has D = 1");
+    if (o.cbase) network["nf"] = o.cbase;
+    if (!o.cres.empty()) network["ch_mult"] = o.cres;
+    if (o.nblock) network["num_res_blocks"] = o.nblock;
+    network.erase("model_channels"), network.erase("channel_mult"), network.erase("num_blocks");
+    network.erase("augment_dim"), network.erase("use_fp16");
+    PFGM_CHECK(!o.fp16, "[fp16] the original PFGM network has no use_fp16; use --amp");
+    const auto& p = o.pfgm;
+    if (p.gamma >= 0) network["gamma"] = p.gamma;
+    if (p.z_max >= 0) network["z_max"] = p.z_max;
+    if (p.z_exp >= 0) network["z_exp"] = p.z_exp;
+    if (p.upper_norm >= 0) network["upper_norm"] = p.upper_norm;
+  }
+}
+
+// The original PFGM's perturbation, field batch and optimiser settings.
+void pfgm_options(TrainConfig& c, const PFGMOverrides& p, const json& t) {
+  auto pick = [](double given, const json& preset) { return given >= 0 ? given : preset.get<double>(); };
+  c.pipeline.large_batch = p.large_batch > 0 ? p.large_batch : t.at("large_batch").get<int64_t>();
+  c.pipeline.pfgm_perturbation = {pick(p.tau, t.at("tau")), pick(p.sigma_end, t.at("sigma_end")), pick(p.M, t.at("M")),
+                                  p.restrict_M >= 0 ? p.restrict_M != 0 : t.at("restrict_M").get<bool>()};
+  c.pipeline.reduce_mean = p.reduce_mean >= 0 ? p.reduce_mean != 0 : t.at("reduce_mean").get<bool>();
+  c.options.grad_clip = pick(p.grad_clip, t.at("grad_clip"));
+  c.options.ema_rate = pick(p.ema_rate, t.at("ema_rate"));
+  PFGM_CHECK(c.pipeline.large_batch > 0 && c.pipeline.pfgm_perturbation.tau > 0 && c.pipeline.pfgm_perturbation.sigma_end > 0,
+             "[pfgm] expected large_batch, tau and sigma_end > 0");
+  PFGM_CHECK(c.options.ema_rate < 1, "[ema_rate] got ", c.options.ema_rate, ", expected below 1");
+  c.pfgm = true;
+  c.pfgm_given = p;
 }
 
 TrainOptions training_options(const TrainOverrides& o, const json& t) {
@@ -88,26 +139,42 @@ TrainConfig resolve_train_config(const TrainOverrides& o, c10::DeviceType device
   c.pipeline.official_clip = o.official_clip;
   c.pipeline.channels_last = o.channels_last >= 0 ? o.channels_last != 0 : training.at("channels_last").get<bool>();
   c.pipeline.precision = parse_precision(o.amp.empty() ? training.at("amp").get<std::string>() : o.amp, "amp", device);
+  if (network.value("precond", "") == "pfgm") pfgm_options(c, o.pfgm, training);
   c.sample_steps = o.steps ? o.steps : training.at("steps").get<int64_t>();
   const auto solver = o.solver.empty() ? training.at("solver").get<std::string>() : o.solver;
   c.sample_solver = samplers::parse_solver(solver);
-  PFGM_CHECK(c.sample_solver != samplers::Solver::RK45, "[solver] got '", solver,
+  PFGM_CHECK(c.pfgm || c.sample_solver != samplers::Solver::RK45, "[solver] got '", solver,
              "': the samples after training take a fixed-step solver, heun or euler");
   c.fd_count = o.fd >= 0 ? o.fd : training.at("fd").get<int64_t>();
   return c;
+}
+
+void fit_pfgm_to_data(TrainConfig& c, const data::ImageDataset& dataset) {
+  if (!c.pfgm) return;
+  auto& net = c.network;
+  const bool z_from_data = net.value("z_max", 40.0) == 0;
+  if (c.pipeline.pfgm_perturbation.M > 0 && !z_from_data) return;
+  const auto y = io::to_model_range(dataset.images).flatten(1).to(at::kDouble);
+  const auto& p = c.pipeline.pfgm_perturbation;
+  const auto h = physics::pfgm_hyperparameters(y.square().sum(1).mean().item<double>(), y.size(1), p.sigma_end, p.tau);
+  if (c.pipeline.pfgm_perturbation.M == 0) c.pipeline.pfgm_perturbation.M = h.M;
+  if (!z_from_data) return;
+  net["z_max"] = h.z_max;
+  if (c.pfgm_given.upper_norm < 0) net["upper_norm"] = h.upper_norm;
+  if (c.pfgm_given.z_exp < 0) net["z_exp"] = h.z_max / 8;
 }
 
 networks::ModelConfig model_config_for(const TrainConfig& c, const data::ImageDataset& dataset) {
   auto network = c.network;
   network["img_resolution"] = dataset.images.size(2);
   network["img_channels"] = dataset.images.size(1);
-  network["label_dim"] = c.pipeline.use_labels ? dataset.label_dim : 0;
+  if (!c.pfgm) network["label_dim"] = c.pipeline.use_labels ? dataset.label_dim : 0;
   return networks::ModelConfig::from_json(network);
 }
 
 std::string arch_name(const networks::ModelConfig& c) {
   if (c.family == networks::NetworkFamily::DhariwalUNet) return "adm";
-  if (c.family == networks::NetworkFamily::SongUNet)
+  if (c.family == networks::NetworkFamily::SongUNet || c.family == networks::NetworkFamily::NCSNpp)
     return c.network.value("embedding_type", "positional") == "fourier" ? "ncsnpp" : "ddpmpp";
   return networks::to_string(c.family);
 }

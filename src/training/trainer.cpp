@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
+#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 
 #include "pfgm/core/error.h"
@@ -101,6 +102,7 @@ void Trainer::train_step() {
     if (o.loss_scaling != 1) p.mutable_grad().div_(o.loss_scaling);  // undo --ls (the reference never does)
     torch::nan_to_num_(p.mutable_grad(), 0.0, 1e5, -1e5);            // nan → 0, ±inf → ±1e5
   }
+  if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(net_->parameters(), o.grad_clip);
   opt.step();
   update_ema();
   nimg_ += o.batch;
@@ -109,9 +111,12 @@ void Trainer::train_step() {
 
 void Trainer::update_ema() {
   // EDM (spec 5.4): β = 0.5^(batch / half-life), half-life ≤ ratio × images seen before this step.
+  // score_sde (spec 7.6): β = min(rate, (1 + n)/(10 + n)) at the n-th update.
   double halflife = options_.ema_halflife_nimg;
   if (options_.ema_rampup_ratio > 0) halflife = std::min(halflife, double(nimg_) * options_.ema_rampup_ratio);
-  const double beta = std::pow(0.5, double(options_.batch) / std::max(halflife, 1e-8));
+  const double n = double(step_ + 1);
+  const double beta = options_.ema_rate > 0 ? std::min(options_.ema_rate, (1 + n) / (10 + n))
+                                            : std::pow(0.5, double(options_.batch) / std::max(halflife, 1e-8));
   at::NoGradGuard no_grad;
   auto src = net_->parameters(), dst = ema_->parameters();
   for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i].detach().lerp(dst[i], beta));

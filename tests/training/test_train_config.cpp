@@ -6,6 +6,7 @@
 
 #include "pfgm/core/error.h"
 #include "pfgm/physics/augmented_space.h"
+#include "pfgm/physics/pfgm_perturbation.h"
 #include "pfgm/training/train_config.h"
 
 namespace {
@@ -148,4 +149,73 @@ TEST(TrainConfig, DatasetGivesShapeAndClasses) {
   c = resolve_train_config(o);
   EXPECT_EQ(pfgm::training::model_config_for(c, d).label_dim(), 4);
   EXPECT_EQ(pfgm::training::arch_name(m), "ddpmpp");
+}
+
+TEST(TrainConfig, OriginalPfgmTakesTheOfficialRecipe) {
+  // An original-PFGM preset: configs/poisson/cifar10_ddpmpp.py's settings, overrides beat them.
+  TrainOverrides o;
+  o.preset = "cifar10-pfgm-ddpmpp";
+  o.data = "some.zip";
+  auto c = resolve_train_config(o);
+  EXPECT_TRUE(c.pfgm);
+  EXPECT_EQ(c.options.batch, 128);
+  EXPECT_EQ(c.pipeline.large_batch, 4096);
+  EXPECT_DOUBLE_EQ(c.options.lr, 2e-4);
+  EXPECT_EQ(c.options.lr_rampup_nimg, 5000 * 128);
+  EXPECT_DOUBLE_EQ(c.options.grad_clip, 1);
+  EXPECT_DOUBLE_EQ(c.options.ema_rate, 0.9999);
+  EXPECT_DOUBLE_EQ(c.pipeline.pfgm_perturbation.M, 291);
+  EXPECT_DOUBLE_EQ(c.pipeline.pfgm_perturbation.tau, 0.03);
+  EXPECT_DOUBLE_EQ(c.pipeline.pfgm_perturbation.sigma_end, 0.01);
+  EXPECT_TRUE(c.pipeline.pfgm_perturbation.restrict_M);
+  EXPECT_FALSE(c.pipeline.reduce_mean);
+  EXPECT_EQ(c.pipeline.augment, 0);
+  EXPECT_EQ(c.sample_solver, pfgm::samplers::Solver::RK45);
+  EXPECT_EQ(c.network["z_exp"], 5);
+  o.pfgm.large_batch = 256;
+  o.pfgm.grad_clip = 0;
+  o.pfgm.z_exp = 0;
+  o.cbase = 64;
+  c = resolve_train_config(o);
+  EXPECT_EQ(c.pipeline.large_batch, 256);
+  EXPECT_EQ(c.options.grad_clip, 0);
+  EXPECT_EQ(c.network["z_exp"], 0);
+  EXPECT_EQ(c.network["nf"], 64);  // --cbase is score_sde's nf
+  // The objective and the preset must agree.
+  o = {};
+  o.objective = "pfgm";
+  EXPECT_EQ(resolve_train_config(o).preset, "fashion-mnist-pfgm");
+  o.preset = "fashion-mnist";
+  EXPECT_EQ(error_of(o).rfind("[preset]", 0), 0u) << error_of(o);
+  o = {};
+  o.preset = "cifar10-pfgm-ddpmpp";
+  o.objective = "pfgmpp";
+  o.data = "x.zip";
+  EXPECT_EQ(error_of(o).rfind("[preset]", 0), 0u) << error_of(o);
+  o.objective = "pfgmpp2";
+  EXPECT_EQ(error_of(o).rfind("[objective]", 0), 0u) << error_of(o);
+}
+
+TEST(TrainConfig, PfgmHyperparametersFromTheData) {
+  // fashion-mnist-pfgm leaves M and z_max to App. B.2 of the dataset; given values stay.
+  pfgm::data::ImageDataset d;
+  d.images = torch::full({4, 1, 32, 32}, 255, torch::kUInt8);  // every pixel +1: ‖x‖² = N
+  TrainOverrides o;
+  o.objective = "pfgm";
+  auto c = resolve_train_config(o);
+  pfgm::training::fit_pfgm_to_data(c, d);
+  const auto h = pfgm::physics::pfgm_hyperparameters(1024, 1024);
+  EXPECT_DOUBLE_EQ(c.pipeline.pfgm_perturbation.M, h.M);
+  EXPECT_DOUBLE_EQ(c.network["z_max"].get<double>(), h.z_max);
+  EXPECT_DOUBLE_EQ(c.network["upper_norm"].get<double>(), h.upper_norm);
+  EXPECT_DOUBLE_EQ(c.network["z_exp"].get<double>(), h.z_max / 8);
+  const auto m = pfgm::training::model_config_for(c, d);
+  EXPECT_EQ(m.precond, pfgm::networks::Precond::PFGM);
+  EXPECT_DOUBLE_EQ(m.z_exp, h.z_max / 8);
+  o.pfgm.z_exp = 2;
+  o.pfgm.M = 100;
+  c = resolve_train_config(o);
+  pfgm::training::fit_pfgm_to_data(c, d);
+  EXPECT_EQ(c.network["z_exp"], 2);
+  EXPECT_EQ(c.pipeline.pfgm_perturbation.M, 100);
 }

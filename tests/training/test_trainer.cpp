@@ -166,3 +166,46 @@ TEST(LearningRate, RampsUpThenDecaysLinearlyToZero) {
   EXPECT_DOUBLE_EQ(pfgm::training::learning_rate(o, 4800), 1e-3);
   EXPECT_DOUBLE_EQ(pfgm::training::learning_rate(o, 6336), 2e-3 * 64 / 3200);  // the last step still moves
 }
+
+TEST(Trainer, ScoreSdeEmaAndGradientClip) {
+  // score_sde's EMA: the n-th update uses β_n = min(rate, (1 + n)/(10 + n)); the gradient-norm
+  // clip leaves the gradients Adam sees at the clip's norm.
+  const auto c = tiny_config(networks::Precond::EDM, 4);
+  auto gen = core::make_generator(2);
+  const auto data = at::randn({200, 2}, gen, torch::kFloat64).to(torch::kFloat32);
+  training::TrainOptions o;
+  o.batch = 16;
+  o.total_nimg = 3 * o.batch;
+  o.tick_nimg = o.total_nimg;
+  o.dataset_size = data.size(0);
+  o.ema_rate = 0.5;  // below (1+n)/(10+n) from n = 8 on: here β = 2/11, 3/12, 4/13
+  auto net = fresh(c);
+  std::vector<std::vector<torch::Tensor>> params;  // the net's parameters after each step
+  std::vector<torch::Tensor> ema = [&] {
+    std::vector<torch::Tensor> v;
+    for (const auto& p : net->parameters()) v.push_back(p.detach().clone());
+    return v;
+  }();
+  training::Trainer t(net, o, loss_for(c, data));
+  int step = 0;
+  t.run([&](const training::Progress&) {
+    ++step;
+    const double beta = std::min(0.5, (1.0 + step) / (10.0 + step));
+    auto p = net->parameters();
+    for (size_t i = 0; i < ema.size(); ++i) ema[i] = p[i].detach().lerp(ema[i], beta);
+  });
+  auto got = t.ema().parameters();
+  for (size_t i = 0; i < ema.size(); ++i)
+    EXPECT_LT((got[i] - ema[i]).abs().max().item<double>(), 1e-6) << i;
+
+  // With a clip far below the gradients' norm, the accumulated gradients end at that norm.
+  o.grad_clip = 1e-3;
+  o.total_nimg = o.batch;
+  auto clipped = fresh(c);
+  training::Trainer tc(clipped, o, loss_for(c, data));
+  tc.run();
+  double sq = 0;
+  for (const auto& p : clipped->parameters())
+    if (p.grad().defined()) sq += p.grad().square().sum().item<double>();
+  EXPECT_NEAR(std::sqrt(sq), 1e-3, 1e-6);
+}

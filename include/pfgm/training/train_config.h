@@ -17,6 +17,20 @@
 
 namespace pfgm::training {
 
+// The original PFGM's settings (configs/poisson/*.py, spec 7.1–7.6); negative values leave the
+// preset's, which are the official ones unless the preset says otherwise.
+struct PFGMOverrides {
+  int64_t large_batch = -1;       // training.batch_size: images whose field is the target
+  double tau = -1, sigma_end = -1, M = -1;  // the perturbation (M = 0: App. B.2 from the data)
+  int restrict_M = -1, reduce_mean = -1;    // 0 | 1
+  double gamma = -1;              // field normalisation
+  double z_max = -1;              // sampling.z_max (0: App. B.2 from the data)
+  double z_exp = -1;              // sampling.z_exp (0: off)
+  double upper_norm = -1;         // the prior's radius clip (0: the exact law)
+  double grad_clip = -1;          // optim.grad_clip (0: off)
+  double ema_rate = -1;           // model.ema_rate (0: EDM's half-life EMA, --ema)
+};
+
 // Overrides with train.py's names and units; 0, −1 or "" leave the default.
 struct TrainOverrides {
   std::string preset;       // model and training defaults (networks/presets.h); "" with arch: train.py's
@@ -44,6 +58,8 @@ struct TrainOverrides {
   bool cond = false, xflip = false, official_clip = false;
   int channels_last = -1;   // 1: NHWC weights and images, 0: NCHW; −1 the preset's
   std::string amp;          // autocast: fp32 | bf16 | fp16 ("" the preset's)
+  std::string objective;    // pfgmpp | pfgm (original PFGM; default preset fashion-mnist-pfgm); "" the preset's
+  PFGMOverrides pfgm;
 };
 
 struct TrainConfig {
@@ -53,12 +69,19 @@ struct TrainConfig {
   TrainOptions options;        // dataset_size and outdir still to fill
   ImagePipeline pipeline;
   int64_t sample_steps = 18;   // solver steps of the samples after training
-  samplers::Solver sample_solver = samplers::Solver::Heun;  // a fixed-step solver
+  samplers::Solver sample_solver = samplers::Solver::Heun;  // fixed-step (PFGM: also rk45)
   int64_t fd_count = 0;        // samples of the quality report
+  bool pfgm = false;           // the original PFGM objective (the network's precond is pfgm)
+  PFGMOverrides pfgm_given;    // what the caller set (fit_pfgm_to_data leaves those alone)
 };
 
 // `device`: where it will train, for amp "auto".
 TrainConfig resolve_train_config(const TrainOverrides& overrides, c10::DeviceType device = c10::DeviceType::CPU);
+
+// Original PFGM: M = 0 and z_max = 0 take PFGM's App. B.2 values for `dataset`'s mean squared norm
+// (physics::pfgm_hyperparameters); with z_max from the data, upper_norm and z_exp not given by the
+// caller become App. B.2's upper_norm and z_max/8 (CIFAR-10's official ratio, 5/40).
+void fit_pfgm_to_data(TrainConfig& config, const data::ImageDataset& dataset);
 
 // The model config for `dataset`: its resolution, channels and (when conditional) classes.
 networks::ModelConfig model_config_for(const TrainConfig& config, const data::ImageDataset& dataset);

@@ -25,6 +25,8 @@ struct TrainOptions {
   double lr_decay = 0;             // share of the run at its end over which lr falls linearly to 0 (0: constant, as EDM)
   double ema_halflife_nimg = 5e5;  // EMA half-life in images (official --ema, in Mimg)
   double ema_rampup_ratio = 0.05;  // half-life ≤ ratio × images seen so far (0: off)
+  double ema_rate = 0;             // > 0: score_sde's EMA instead (PFGM), decay min(rate, (1+n)/(10+n)) at update n
+  double grad_clip = 0;            // clip the gradients' global norm to this (score_sde's optimize_fn; PFGM: 1); 0 = off
   double loss_scaling = 1;         // --ls: the loss is multiplied before backward, gradients divided after
   int64_t tick_nimg = 50'000;      // images per tick (--tick, in kimg): status line and stats.jsonl
   int64_t snap_ticks = 50;         // network snapshot every this many ticks, and at the end (0: end only)
