@@ -15,5 +15,6 @@ void add_likelihood_command(CLI::App& app);
 void add_latent_commands(CLI::App& app);  // encode, decode, interpolate, temperature
 void add_fid_command(CLI::App& app);
 void add_classifier_command(CLI::App& app);
+void add_robustness_command(CLI::App& app);
 
 }  // namespace pfgm::cli

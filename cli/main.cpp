@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   pfgm::cli::add_latent_commands(app);
   pfgm::cli::add_fid_command(app);
   pfgm::cli::add_classifier_command(app);
+  pfgm::cli::add_robustness_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -32,11 +32,17 @@ data::ImageDataset heldout_images(const std::string& path, const data::ImageData
 }
 }  // namespace
 
-SampleReport sample_report(const data::ImageDataset& train, const torch::Tensor& samples, const SampleReportOptions& o,
-                           const std::function<void(const std::string&)>& say) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const auto heldout = heldout_images(o.data, train);
-  SampleReport report;
+struct SampleJudge::State {
+  data::ImageDataset heldout;
+  std::unique_ptr<eval::Detector> detector;
+  eval::FIDReference reference;
+};
+
+SampleJudge::SampleJudge(const data::ImageDataset& train, const SampleReportOptions& o,
+                         const std::function<void(const std::string&)>& say)
+    : state_(std::make_unique<State>()) {
+  auto& s = *state_;
+  s.heldout = heldout_images(o.data, train);
   if (!fs::exists(o.classifier)) {
     PFGM_CHECK(train.labels.defined(), "[--fd] ", o.data, ": a quality report needs a labelled dataset to train its "
                "classifier on; give --fd 0 or --classifier FILE");
@@ -50,25 +56,41 @@ SampleReport sample_report(const data::ImageDataset& train, const torch::Tensor&
     training::ClassifierTrainOptions t;
     t.batch = std::min(t.batch, train.images.size(0));  // a small dataset still makes steps
     CountProgress progress("classifier", "steps");
-    const auto r = training::train_classifier(net, train.images, train.labels, heldout.images, heldout.labels, t,
+    const auto r = training::train_classifier(net, train.images, train.labels, s.heldout.images, s.heldout.labels, t,
                                               [&](const training::ClassifierProgress& p) {
                                                 progress(p.step, p.total_steps);
                                               });
     end_progress();
-    report.classifier_accuracy = r.heldout_accuracy;
+    classifier_accuracy_ = r.heldout_accuracy;
     fs::create_directories(fs::absolute(o.classifier).parent_path());
     networks::save_classifier(o.classifier, net);
   }
-  auto detector = eval::make_classifier_detector(o.classifier, o.device);
+  s.detector = eval::make_classifier_detector(o.classifier, o.device);
   eval::FeatureSetOptions f;
   f.batch = 500;
-  const auto reference = eval::compute_feature_set(*detector, train.images, f);
-  eval::write_fid_reference(o.reference, {reference.stats, {}});
+  s.reference = {eval::compute_feature_set(*s.detector, train.images, f).stats, {}};
+  if (!o.reference.empty()) eval::write_fid_reference(o.reference, s.reference);
+}
+
+SampleJudge::~SampleJudge() = default;
+
+const torch::Tensor& SampleJudge::heldout() const { return state_->heldout.images; }
+
+eval::SampleQuality SampleJudge::judge(const torch::Tensor& samples) const {
+  const auto& s = *state_;
   // As many held-out images as samples (a seeded subset, as fid.py chooses one).
-  const int64_t n = std::min(samples.size(0), heldout.images.size(0));
-  const auto keep = torch::tensor(data::choose_subset(heldout.images.size(0), n, 0), torch::kInt64);
-  report.quality = eval::sample_quality(*detector, {reference.stats, {}}, samples.narrow(0, 0, n),
-                                        heldout.images.index_select(0, keep));
+  const int64_t n = std::min(samples.size(0), s.heldout.images.size(0));
+  const auto keep = torch::tensor(data::choose_subset(s.heldout.images.size(0), n, 0), torch::kInt64);
+  return eval::sample_quality(*s.detector, s.reference, samples.narrow(0, 0, n), s.heldout.images.index_select(0, keep));
+}
+
+SampleReport sample_report(const data::ImageDataset& train, const torch::Tensor& samples, const SampleReportOptions& o,
+                           const std::function<void(const std::string&)>& say) {
+  const auto t0 = std::chrono::steady_clock::now();
+  SampleJudge judge(train, o, say);
+  SampleReport report;
+  report.classifier_accuracy = judge.classifier_accuracy();
+  report.quality = judge.judge(samples);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

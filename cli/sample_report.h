@@ -3,6 +3,7 @@
 // features of a domain classifier (trained once on the dataset's labels and kept beside the runs),
 // beside the floor of held-out real images, and the share of samples the classifier recognises.
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <torch/types.h>
@@ -24,6 +25,25 @@ struct SampleReport {
   eval::SampleQuality quality;
   double classifier_accuracy = -1;  // held-out accuracy when the classifier was trained now
   double seconds = 0;               // classifier training (if any) and detector passes
+};
+
+// The judge of many sample sets against one dataset: the classifier (trained on `train`'s labels
+// when its file does not exist), the training set's feature statistics and the held-out images,
+// made once. Throws pfgm::Error when a classifier is needed and the dataset has no labels.
+class SampleJudge {
+ public:
+  SampleJudge(const data::ImageDataset& train, const SampleReportOptions& o,
+              const std::function<void(const std::string&)>& say);
+  ~SampleJudge();
+  // samples: uint8 [n, C, H, W]; judged against min(n, held-out) of them and as many held-out images.
+  eval::SampleQuality judge(const torch::Tensor& samples) const;
+  const torch::Tensor& heldout() const;  // uint8 held-out images (the test split, else the training set)
+  double classifier_accuracy() const { return classifier_accuracy_; }  // −1 unless trained here
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  double classifier_accuracy_ = -1;
 };
 
 // `train`: the training images (uint8) with labels; `samples`: uint8 [count, C, H, W].

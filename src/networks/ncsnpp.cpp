@@ -209,6 +209,7 @@ struct NCSNpp::Impl {
   std::shared_ptr<GroupNorm> norm_out;
   // The encoder and decoder as score_sde walks all_modules.
   std::vector<std::shared_ptr<torch::nn::Module>> sequence;
+  std::vector<int64_t> resolution;  // per all_modules index: its output's resolution (0: the embedding)
 };
 
 NCSNpp::NCSNpp(const NCSNppOptions& o) : options(o), impl_(std::make_shared<Impl>()) {
@@ -218,8 +219,10 @@ NCSNpp::NCSNpp(const NCSNppOptions& o) : options(o), impl_(std::make_shared<Impl
                                                        torch::kFloat64)));
   auto all = register_module("all_modules", std::make_shared<torch::nn::Module>());
   int index = 0;
+  int64_t res_out = 0;  // the resolution of the next module's output
   auto add = [&](std::shared_ptr<torch::nn::Module> module) {
     all->register_module(std::to_string(index++), module);
+    m.resolution.push_back(res_out);
     return module;
   };
   const int64_t nf = o.nf, temb_dim = 4 * nf, C = o.img_channels;
@@ -232,6 +235,7 @@ NCSNpp::NCSNpp(const NCSNppOptions& o) : options(o), impl_(std::make_shared<Impl
   }
   m.dense0 = std::static_pointer_cast<Linear>(add(std::make_shared<Linear>(embed_dim, temb_dim, true, kDefaultInit)));
   m.dense1 = std::static_pointer_cast<Linear>(add(std::make_shared<Linear>(temb_dim, temb_dim, true, kDefaultInit)));
+  res_out = o.img_resolution;
   m.conv_in = std::static_pointer_cast<Conv2d>(
       add(std::make_shared<Conv2d>(C, nf, 3, true, layers::ResampleOptions{}, kDefaultInit)));
 
@@ -256,6 +260,7 @@ NCSNpp::NCSNpp(const NCSNppOptions& o) : options(o), impl_(std::make_shared<Impl
       hs_c.push_back(in_ch);
     }
     if (level != levels - 1) {
+      res_out = res / 2;
       block(in_ch, in_ch, false, true);
       if (o.progressive_input == "residual") {
         m.sequence.push_back(add(std::make_shared<PyramidDownsample>(pyramid_ch, in_ch, o)));
@@ -269,18 +274,23 @@ NCSNpp::NCSNpp(const NCSNppOptions& o) : options(o), impl_(std::make_shared<Impl
   block(in_ch, in_ch);
   for (int64_t level = levels - 1; level >= 0; --level) {
     const int64_t res = o.img_resolution >> level;
+    res_out = res;
     for (int64_t i = 0; i <= o.num_res_blocks; ++i) {
       block(in_ch + hs_c.back(), nf * o.ch_mult[level]);
       hs_c.pop_back();
       in_ch = nf * o.ch_mult[level];
     }
     if (attn_at(res)) attention(in_ch);
+    res_out = res * 2;
     if (level != 0) block(in_ch, in_ch, true, false);
   }
+  res_out = o.img_resolution;
   m.norm_out = std::static_pointer_cast<GroupNorm>(add(std::make_shared<GroupNorm>(in_ch, 32, 4, 1e-6)));
   m.conv_out = std::static_pointer_cast<Conv2d>(
       add(std::make_shared<Conv2d>(in_ch, C + 1, 3, true, layers::ResampleOptions{}, scaled_init(o.init_scale))));
 }
+
+const std::vector<int64_t>& NCSNpp::module_resolutions() const { return impl_->resolution; }
 
 torch::Tensor NCSNpp::forward(const torch::Tensor& x_in, const torch::Tensor& z, const torch::Tensor&,
                               const torch::Tensor&) {

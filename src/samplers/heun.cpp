@@ -12,7 +12,8 @@ namespace pfgm::samplers {
 torch::Tensor heun_sampler(const Denoiser& denoise, const torch::Tensor& latents, const std::vector<double>& t_steps,
                            const ChurnOptions& churn, core::SeedStreams* noise, Trajectory* trajectory) {
   PFGM_CHECK(t_steps.size() >= 2, "[heun] need at least one step");
-  PFGM_CHECK(churn.S_churn <= 0 || noise, "[heun] S_churn > 0 needs per-sample noise streams");
+  PFGM_CHECK((churn.S_churn <= 0 && churn.alpha <= 0) || noise,
+             "[heun] S_churn > 0 and noise injection need per-sample noise streams");
   const int n = static_cast<int>(t_steps.size()) - 1;
   const auto opts = latents.options().dtype(torch::kFloat64);
   auto scalar = [&](double v) { return torch::scalar_tensor(v, opts); };
@@ -21,6 +22,7 @@ torch::Tensor heun_sampler(const Denoiser& denoise, const torch::Tensor& latents
   for (int i = 0; i < n; ++i) {
     const double t_cur = t_steps[i], t_next = t_steps[i + 1];
     auto x_cur = x_next;
+    if (churn.alpha > 0) x_cur = x_cur + churn.alpha * t_cur * noise->randn(x_cur.sizes().slice(1), opts);
 
     // Increase noise temporarily.
     const bool churn_here = churn.S_churn > 0 && churn.S_min <= t_cur && t_cur <= churn.S_max;

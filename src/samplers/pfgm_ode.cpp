@@ -31,8 +31,9 @@ torch::Tensor pfgm_ode_rhs(const FieldFn& field, const torch::Tensor& t_prime, c
 }
 
 torch::Tensor pfgm_euler_sampler(const FieldFn& field, const torch::Tensor& x0, int num_steps,
-                                 const PFGMODEOptions& o, Trajectory* trajectory) {
+                                 const PFGMODEOptions& o, Trajectory* trajectory, double alpha, core::SeedStreams* noise) {
   PFGM_CHECK(num_steps >= 1, "[steps] got ", num_steps, ", expected at least 1");
+  PFGM_CHECK(alpha <= 0 || noise, "[pfgm] noise injection needs per-sample noise streams");
   PFGM_CHECK(o.z_max > o.z_min && o.z_min > 0, "[pfgm] expected 0 < z_min < z_max, got ", o.z_min, ", ", o.z_max);
   auto x = x0.to(torch::kFloat64);
   const int64_t B = x.size(0);
@@ -40,6 +41,7 @@ torch::Tensor pfgm_euler_sampler(const FieldFn& field, const torch::Tensor& x0, 
   if (trajectory) trajectory->t.push_back(o.z_max), trajectory->x.push_back(x.cpu());
   for (int i = 0; i < num_steps; ++i) {
     const double t_cur = a + (b - a) * i / num_steps, t_next = a + (b - a) * (i + 1) / num_steps;
+    if (alpha > 0) x = x + alpha * std::exp(t_cur) * noise->randn(x.sizes().slice(1), x.options());
     const auto dx_dt = pfgm_ode_rhs(field, torch::full({B}, t_cur, x.options()), x, o);
     // x ← x + (dx/dz)·(z_{i+1} − z_i) with dx/dz = (dx/dt')/z.
     x = x + dx_dt * (std::exp(t_next - t_cur) - 1);

@@ -38,10 +38,12 @@ torch::Tensor integrate_batch(networks::Model& model, const torch::Tensor& laten
   const auto& solver = solver_entry(o.solver);
   if (c.precond == networks::Precond::PFGM) {
     PFGM_CHECK(solver.decode_z, "[solver] PFGM models integrate with ", z_ode_solver_names(), ", got ", solver.name);
+    PFGM_CHECK(o.churn.alpha <= 0 || o.solver == Solver::Euler, "[alpha] noise injection on the z-ODE takes euler");
     const auto pfgm = pfgm_ode_options(c);
     const auto x0 = latents.reshape({latents.size(0), -1});
-    return solver.decode_z(field_of(model), x0, pfgm, o, trajectory, nfe).reshape(latents.sizes());
+    return solver.decode_z(field_of(model), x0, pfgm, o, noise, trajectory, nfe).reshape(latents.sizes());
   }
+  PFGM_CHECK(o.churn.alpha <= 0 || o.solver == Solver::Heun, "[alpha] noise injection on the σ-ODE takes heun");
   return solver.decode_sigma(denoiser_of(model, class_labels), latents, o, noise, trajectory, nfe);
 }
 
@@ -105,6 +107,7 @@ Samples decode(networks::Model& model, const torch::Tensor& latents, const Sampl
              " values per sample, the model's data dimension N is ", model.config().N);
   PFGM_CHECK(options.solver != Solver::Heun || options.churn.S_churn <= 0,
              "[S_churn] decoding is deterministic: got ", options.churn.S_churn, ", expected 0");
+  PFGM_CHECK(options.churn.alpha <= 0, "[alpha] decoding is deterministic: got ", options.churn.alpha, ", expected 0");
   const auto x_T = latents.to(torch::kCPU, torch::kFloat64);
   return integrate(
       model, x_T.size(0), options, keep_trajectory,

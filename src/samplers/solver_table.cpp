@@ -47,19 +47,19 @@ torch::Tensor rk45_decode(const Denoiser& denoise, const torch::Tensor& latents,
 }
 
 torch::Tensor euler_decode_z(const FieldFn& field, const torch::Tensor& x, const PFGMODEOptions& ode,
-                             const SamplerOptions& o, Trajectory* trajectory, int64_t& nfe) {
+                             const SamplerOptions& o, core::SeedStreams* noise, Trajectory* trajectory, int64_t& nfe) {
   nfe = o.schedule.num_steps;
-  return pfgm_euler_sampler(field, x, o.schedule.num_steps, ode, trajectory);
+  return pfgm_euler_sampler(field, x, o.schedule.num_steps, ode, trajectory, o.churn.alpha, noise);
 }
 
 torch::Tensor heun_decode_z(const FieldFn& field, const torch::Tensor& x, const PFGMODEOptions& ode,
-                            const SamplerOptions& o, Trajectory* trajectory, int64_t& nfe) {
+                            const SamplerOptions& o, core::SeedStreams*, Trajectory* trajectory, int64_t& nfe) {
   nfe = 2 * o.schedule.num_steps - 1;
   return pfgm_improved_euler_sampler(field, x, o.schedule.num_steps, ode, trajectory);
 }
 
 torch::Tensor rk45_decode_z(const FieldFn& field, const torch::Tensor& x, const PFGMODEOptions& ode,
-                            const SamplerOptions& o, Trajectory*, int64_t& nfe) {
+                            const SamplerOptions& o, core::SeedStreams*, Trajectory*, int64_t& nfe) {
   auto r = pfgm_rk45_sampler(field, x, ode, o.rk45);
   nfe = r.nfe;
   return r.y;

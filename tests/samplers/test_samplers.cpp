@@ -204,3 +204,39 @@ TEST(PFGMODE, ZSubstitutionFollowsTheModelConfig) {
   EXPECT_LT((got - by_hand).abs().max().item<double>(), 1e-9);
   EXPECT_GT((got - without).abs().max().item<double>(), 1e-3);
 }
+
+TEST(NoiseInjection, AddsAlphaTimesTheStepsScaleEachStep) {
+  // With D(x; σ) = x the σ-ODE stands still, so Heun's result is x_0 + Σ_i α·t_i·ε_i with ε_i the
+  // per-sample streams' draws; likewise PFGM's Euler with a field whose x part is 0 gives
+  // x_0 + Σ_i α·z_i·ε_i. Each sample's noise comes from its own seed.
+  const auto x0 = torch::tensor({{1.0, -2.0, 0.5}, {0.0, 3.0, -1.0}}, torch::kFloat64);
+  const std::vector<double> t{10, 4, 1, 0.2, 0};
+  ChurnOptions churn;
+  churn.alpha = 0.3;
+  core::SeedStreams noise({5, 9});
+  const auto got = heun_sampler([](const torch::Tensor& x, const torch::Tensor&) { return x; }, x0, t, churn, &noise);
+  core::SeedStreams same({5, 9});
+  auto expected = x0.clone();
+  for (size_t i = 0; i + 1 < t.size(); ++i) expected = expected + 0.3 * t[i] * same.randn({3}, x0.options());
+  EXPECT_LT((got - expected).abs().max().item<double>(), 1e-12);
+  // Sample 1 alone gives the same result (its stream is its own).
+  core::SeedStreams one({9});
+  const auto alone = heun_sampler([](const torch::Tensor& x, const torch::Tensor&) { return x; }, x0.narrow(0, 1, 1), t,
+                                  churn, &one);
+  EXPECT_LT((alone[0] - got[1]).abs().max().item<double>(), 1e-12);
+
+  FieldFn flat = [](const torch::Tensor& x, const torch::Tensor&) {
+    auto v = torch::zeros({x.size(0), x.size(1) + 1}, x.options());
+    v.select(1, x.size(1)).fill_(-1);  // v_z < 0, v_x = 0
+    return v;
+  };
+  PFGMODEOptions o{8, 0.5, 5, 0};
+  core::SeedStreams zn({5, 9}), zsame({5, 9});
+  const auto zgot = pfgm_euler_sampler(flat, x0, 4, o, nullptr, 0.3, &zn);
+  auto zexp = x0.clone();
+  for (int i = 0; i < 4; ++i) {
+    const double z = std::exp(std::log(8.0) + (std::log(0.5) - std::log(8.0)) * i / 4);
+    zexp = zexp + 0.3 * z * zsame.randn({3}, x0.options());
+  }
+  EXPECT_LT((zgot - zexp).abs().max().item<double>(), 1e-12);
+}

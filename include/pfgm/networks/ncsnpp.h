@@ -45,6 +45,9 @@ class NCSNpp : public Network {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& z, const torch::Tensor& class_labels = {},
                         const torch::Tensor& augment_labels = {}) override;
 
+  // Per all_modules index, the resolution of the module's output (0 for the noise embedding).
+  const std::vector<int64_t>& module_resolutions() const;
+
   const NCSNppOptions options;
 
  private:

@@ -1,6 +1,7 @@
 #pragma once
 // PFGM (Xu et al. 2022), Eq. (7) and Sec. 3.3: the backward ODE dx/dz = v_x/v_z from the z = z_max
 // hyperplane to z_min, solved in t' = ln z (dx/dt' = z·v_x/v_z) by Euler or by RK45 (spec 7.5).
+#include "pfgm/core/rng.h"
 #include "pfgm/networks/model_config.h"
 #include "pfgm/samplers/denoiser.h"
 #include "pfgm/samplers/rk45.h"
@@ -27,8 +28,11 @@ torch::Tensor pfgm_ode_rhs(const FieldFn& field, const torch::Tensor& t_prime, c
                            const PFGMODEOptions& options);
 
 // Euler in z on the grid t'_i = linspace(ln z_max, ln z_min, num_steps + 1) (NFE = num_steps).
+// alpha > 0 injects noise as PFGM++'s robustness study does on the σ-ODE, with z in the place of σ
+// (D = 1: r = σ): x_i ← x_i + α·z_i·ε at the start of every step, ε from `noise` (one stream per row).
 torch::Tensor pfgm_euler_sampler(const FieldFn& field, const torch::Tensor& x0, int num_steps,
-                                 const PFGMODEOptions& options, Trajectory* trajectory = nullptr);
+                                 const PFGMODEOptions& options, Trajectory* trajectory = nullptr, double alpha = 0,
+                                 core::SeedStreams* noise = nullptr);
 
 // Improved Euler (Heun in z, the corrector at z_{i+1}) on the same grid, the last step Euler
 // (NFE = 2·num_steps − 1; spec 7.5).

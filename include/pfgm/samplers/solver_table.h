@@ -22,9 +22,9 @@ struct SolverEntry {
   // latents x_T at σ_max → data; churn noise (Heun) from `noise`; sets `nfe`.
   torch::Tensor (*decode_sigma)(const Denoiser& denoise, const torch::Tensor& latents, const SamplerOptions& o,
                                 core::SeedStreams* noise, Trajectory* trajectory, int64_t& nfe);
-  // points [B, N] at z_max → the data hyperplane; sets `nfe`.
+  // points [B, N] at z_max → the data hyperplane; injected noise from `noise`; sets `nfe`.
   torch::Tensor (*decode_z)(const FieldFn& field, const torch::Tensor& x, const PFGMODEOptions& ode,
-                            const SamplerOptions& o, Trajectory* trajectory, int64_t& nfe);
+                            const SamplerOptions& o, core::SeedStreams* noise, Trajectory* trajectory, int64_t& nfe);
   // data at σ_min → latents at σ_max.
   Encoding (*encode_sigma)(const Denoiser& denoise, const torch::Tensor& x, const SamplerOptions& o);
   // points [B, N] at z_min → z_max.
