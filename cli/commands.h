@@ -16,5 +16,6 @@ void add_latent_commands(CLI::App& app);  // encode, decode, interpolate, temper
 void add_fid_command(CLI::App& app);
 void add_classifier_command(CLI::App& app);
 void add_robustness_command(CLI::App& app);
+void add_hparams_command(CLI::App& app);
 
 }  // namespace pfgm::cli

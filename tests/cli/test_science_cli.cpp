@@ -3,6 +3,8 @@
 // table and plot and skips settings it already has.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_runner.h"
@@ -80,4 +82,18 @@ TEST(ScienceCli, RobustnessTableAndPlot) {
   r = run("robustness --network " + net + " --data " + data + " --outdir " + out + " --bits 0 --device cpu");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("[--bits]"), std::string::npos) << r.err;
+}
+
+TEST(ScienceCli, HparamsFollowAppendixB2) {
+  const auto r = run("hparams --data " + make_idx_dir() + " --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["N"], 1024);  // 28×28 padded to 32×32
+  EXPECT_EQ(j["images"], 40);
+  const double N = 1024, s2 = j["mean_sq_norm"].get<double>();
+  const double M = std::floor(0.75 * std::log(s2 / (2 * std::sqrt(N) * 1e-4)) / std::log(1.03)) + 1;
+  EXPECT_EQ(j["pfgm"]["M"].get<double>(), M);
+  EXPECT_NEAR(j["pfgm"]["z_max"].get<double>(), std::sqrt(2 / M_PI) * 0.01 * std::pow(1.03, M), 1e-9);
+  EXPECT_GT(j["max_pairwise_distance"].get<double>(), 0);
+  EXPECT_EQ(j["pfgmpp"]["sigma_max"], j["max_pairwise_distance"]);
 }
