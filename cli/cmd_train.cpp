@@ -151,7 +151,7 @@ void add_train_command(CLI::App& app) {
   c->add_option("--resume", a->resume, "training-state-*.safetensors to continue bit-identically");
   c->add_flag("-n,--dry-run", a->dry_run, "print the training options and exit");
   c->add_flag("--official_clip", a->o.official_clip, "clip the Beta draw to [1e-3, 1-1e-3] as the official loss");
-  add_pfgm_train_flags(c, a->o);
+  add_objective_train_flags(c, a->o);
   c->add_option("--grid", a->grid, "samples in the final grid")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--steps", a->o.steps, "solver steps of the samples after training (Heun NFE = 2·steps − 1, Euler "
                 "NFE = steps)")->check(CLI::PositiveNumber);

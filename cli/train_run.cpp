@@ -40,7 +40,8 @@ namespace {
 json loss_json(const TrainArgs& a, const training::TrainConfig& c, const networks::ModelConfig& model) {
   if (!c.pfgm)
     return {{"D", physics::format_aug_dim(model.D)}, {"official_clip", a.o.official_clip}, {"P_mean", model.P_mean},
-            {"P_std", model.P_std}, {"sigma_data", model.sigma_data}};
+            {"P_std", model.P_std}, {"sigma_data", model.sigma_data}, {"stf", c.pipeline.stf},
+            {"rbatch", c.pipeline.stf ? json(c.pipeline.rbatch) : json(nullptr)}, {"lsun", a.o.lsun}};
   const auto& p = c.pipeline.pfgm_perturbation;
   return {{"objective", "pfgm"}, {"large_batch", c.pipeline.large_batch}, {"tau", p.tau}, {"sigma_end", p.sigma_end},
           {"M", p.M}, {"restrict_M", p.restrict_M}, {"gamma", model.gamma}, {"reduce_mean", c.pipeline.reduce_mean},

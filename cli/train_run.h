@@ -21,8 +21,8 @@ struct TrainArgs {
   int64_t grid = 64;
 };
 
-// --objective and the original PFGM's settings (train_pfgm_flags.cpp).
-void add_pfgm_train_flags(CLI::App* command, training::TrainOverrides& overrides);
+// --objective, the original PFGM's settings, STF and --lsun (train_objective_flags.cpp).
+void add_objective_train_flags(CLI::App* command, training::TrainOverrides& overrides);
 
 std::string dataset_name(const std::string& path);  // "fashion-mnist", or the file's stem
 

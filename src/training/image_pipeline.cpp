@@ -25,7 +25,7 @@ LossFn image_loss(const data::ImageDataset& dataset, const networks::ModelConfig
                           : at::Tensor();
   PFGMPPLoss l;
   l.kernel = {config.D, pipeline.official_clip};
-  l.sigma_dist = {config.P_mean, config.P_std};
+  l.sigma_dist = {config.P_mean, config.P_std, pipeline.sigma_scale};
   l.sigma_data = config.sigma_data;
   AugmentOptions aug;
   aug.p = pipeline.augment;
@@ -55,17 +55,26 @@ LossFn image_loss(const data::ImageDataset& dataset, const networks::ModelConfig
   }
   return [=](networks::Model& m, Batch& batch, int64_t count) {
     at::Tensor item;
-    auto y = draw(batch, count, &item);
-    at::Tensor augment_labels;
+    // STF: the references are the round's rbatch images, the batch their first `count`.
+    auto Y = draw(batch, pipeline.stf ? std::max(pipeline.rbatch, count) : count, &item);
+    auto y = Y.narrow(0, 0, count);
+    item = item.narrow(0, 0, count);
+    at::Tensor augment_labels, references;
     if (aug.p > 0) {
       // EDMLoss: the pipe augments the clean images, its labels condition the network (spec 5.5).
       auto r = augment(y, aug, batch.gen);
       y = r.images;
       augment_labels = r.labels;
     }
+    if (pipeline.stf) {
+      auto others = Y.narrow(0, count, Y.size(0) - count);
+      if (aug.p > 0 && others.size(0) > 0) others = augment(others, aug, batch.gen).images;  // labels unused
+      references = torch::cat({y, others});
+    }
     if (pipeline.channels_last) y = y.contiguous(at::MemoryFormat::ChannelsLast);
-    AutocastGuard autocast(device.type(), pipeline.precision);  // the forward pass only
-    return l(m, y, batch.gen, pipeline.use_labels ? labels.index_select(0, item) : at::Tensor(), augment_labels);
+    AutocastGuard autocast(device.type(), pipeline.precision);  // the forward pass only; the STF target is float64
+    return l(m, y, batch.gen, pipeline.use_labels ? labels.index_select(0, item) : at::Tensor(), augment_labels,
+             references);
   };
 }
 

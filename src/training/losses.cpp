@@ -15,7 +15,8 @@ PFGMPPLoss::Perturbed PFGMPPLoss::perturb(const torch::Tensor& y, at::Generator&
 }
 
 torch::Tensor PFGMPPLoss::operator()(networks::Model& net, const torch::Tensor& y, at::Generator& gen,
-                                     const torch::Tensor& labels, const torch::Tensor& augment_labels) const {
+                                     const torch::Tensor& labels, const torch::Tensor& augment_labels,
+                                     const torch::Tensor& references) const {
   const int64_t B = y.size(0);
   const auto [x, sigma_dev] = perturb(y, gen);
   const auto D_yn = net.denoise(x, sigma_dev, labels, augment_labels);
@@ -28,7 +29,12 @@ torch::Tensor PFGMPPLoss::operator()(networks::Model& net, const torch::Tensor& 
   }
   std::vector<int64_t> per_sample(y.dim(), 1);
   per_sample[0] = B;
-  return weight.reshape(per_sample) * (D_yn - y).pow(2);
+  torch::Tensor target = y;
+  if (references.defined()) {
+    at::NoGradGuard no_grad;
+    target = physics::stf_target(x, sigma_dev, references, kernel.D).to(y.device(), torch::kFloat32);
+  }
+  return weight.reshape(per_sample) * (D_yn - target).pow(2);
 }
 
 torch::Tensor PFGMLoss::operator()(networks::Model& net, const torch::Tensor& y_small, const torch::Tensor& charges,

@@ -140,6 +140,15 @@ TrainConfig resolve_train_config(const TrainOverrides& o, c10::DeviceType device
   c.pipeline.channels_last = o.channels_last >= 0 ? o.channels_last != 0 : training.at("channels_last").get<bool>();
   c.pipeline.precision = parse_precision(o.amp.empty() ? training.at("amp").get<std::string>() : o.amp, "amp", device);
   if (network.value("precond", "") == "pfgm") pfgm_options(c, o.pfgm, training);
+  PFGM_CHECK(!c.pfgm || (!o.stf && !o.lsun), "[stf] --stf and --lsun are PFGM++ options");
+  c.pipeline.stf = o.stf;
+  c.pipeline.rbatch = o.rbatch > 0 ? o.rbatch : 4096;
+  PFGM_CHECK(!o.stf || c.options.batch_gpu == 0 || c.options.batch_gpu == c.options.batch, "[batch_gpu] --stf ",
+             "takes no gradient accumulation (its references are one round's images), as the official loop");
+  if (o.lsun) {
+    c.pipeline.sigma_scale = 380.0 / 80.0;
+    c.network["sigma_max"] = c.network.value("sigma_max", 80.0) * c.pipeline.sigma_scale;
+  }
   c.sample_steps = o.steps ? o.steps : training.at("steps").get<int64_t>();
   const auto solver = o.solver.empty() ? training.at("solver").get<std::string>() : o.solver;
   c.sample_solver = samplers::parse_solver(solver);

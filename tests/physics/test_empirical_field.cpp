@@ -84,3 +84,28 @@ TEST(PFGMPerturbation, ScalesFollowTheSchedule) {
   EXPECT_GT(m.mean().item<double>(), 0.3 * o.M);
   EXPECT_LT(m.mean().item<double>(), 0.5 * o.M);
 }
+
+TEST(StableTargetField, PosteriorMeanOverTheReferences) {
+  // D = ∞: w = softmax(−‖x − Y_j‖²/(2σ²)), computed here by hand for two references.
+  const auto Y = torch::tensor({{0.0, 0.0}, {2.0, 0.0}}, torch::kFloat64);
+  const auto x = torch::tensor({{0.5, 0.3}, {1.8, -0.2}}, torch::kFloat64);
+  const auto sigma = torch::tensor({0.7, 1.5}, torch::kFloat64);
+  const auto got = pfgm::physics::stf_target(x, sigma, Y, INFINITY);
+  for (int64_t i = 0; i < 2; ++i) {
+    const auto l = -(Y - x[i]).square().sum(1) / (2 * sigma[i] * sigma[i]);
+    const auto w = torch::softmax(l, 0);
+    EXPECT_LT((got[i] - (w.unsqueeze(1) * Y).sum(0)).abs().max().item<double>(), 1e-12);
+  }
+  // Finite D: weights ∝ p_r(x | Y_j) ∝ (‖x − Y_j‖² + r²)^(−(N+D)/2) with r = σ√D.
+  const double D = 3;
+  const auto f = pfgm::physics::stf_target(x, sigma, Y, D);
+  for (int64_t i = 0; i < 2; ++i) {
+    const double r2 = sigma[i].item<double>() * sigma[i].item<double>() * D;
+    const auto p = torch::pow((Y - x[i]).square().sum(1) + r2, -(2 + D) / 2);
+    const auto w = p / p.sum();
+    EXPECT_LT((f[i] - (w.unsqueeze(1) * Y).sum(0)).abs().max().item<double>(), 1e-6);
+  }
+  // One reference: the target is that image (up to the reference's 1e−7).
+  const auto one = pfgm::physics::stf_target(x, sigma, Y.narrow(0, 1, 1), D);
+  EXPECT_LT((one - Y[1]).abs().max().item<double>(), 1e-6);
+}

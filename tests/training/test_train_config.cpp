@@ -219,3 +219,21 @@ TEST(TrainConfig, PfgmHyperparametersFromTheData) {
   EXPECT_EQ(c.network["z_exp"], 2);
   EXPECT_EQ(c.pipeline.pfgm_perturbation.M, 100);
 }
+
+TEST(TrainConfig, StfAndLsun) {
+  TrainOverrides o;
+  o.stf = true;
+  o.rbatch = 256;
+  o.lsun = true;
+  auto c = resolve_train_config(o);
+  EXPECT_TRUE(c.pipeline.stf);
+  EXPECT_EQ(c.pipeline.rbatch, 256);
+  EXPECT_DOUBLE_EQ(c.pipeline.sigma_scale, 380.0 / 80.0);
+  EXPECT_DOUBLE_EQ(c.network["sigma_max"].get<double>(), 380);
+  o.batch_gpu = 16;  // STF takes no gradient accumulation
+  EXPECT_EQ(error_of(o).rfind("[batch_gpu]", 0), 0u) << error_of(o);
+  o = {};
+  o.objective = "pfgm";
+  o.stf = true;
+  EXPECT_EQ(error_of(o).rfind("[stf]", 0), 0u) << error_of(o);
+}

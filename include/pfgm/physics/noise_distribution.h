@@ -7,6 +7,7 @@ namespace pfgm::physics {
 struct SigmaDistribution {
   double P_mean = -1.2;  // mean of ln σ
   double P_std = 1.2;    // standard deviation of ln σ
+  double scale = 1;      // σ multiplied by this (the official --lsun: 380/80, for 256² data)
 };
 
 // σ [B] float64 on the CPU.

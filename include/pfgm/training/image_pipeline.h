@@ -25,6 +25,11 @@ struct ImagePipeline {
   physics::PFGMPerturbationOptions pfgm_perturbation;  // τ, σ, M, restrict_M
   int64_t large_batch = 4096;
   bool reduce_mean = false;    // the loss per image is the mean over its N + 1 coordinates, not the sum
+  // PFGM++: the stable target field (--stf): each round draws rbatch images, the first ones are
+  // the batch, all of them the references (the others augmented by their own pipe call).
+  bool stf = false;
+  int64_t rbatch = 4096;
+  double sigma_scale = 1;      // --lsun: training σ × 380/80
 };
 
 // Items the data sampler walks over: n images, or 2n with x-flips.

@@ -27,9 +27,11 @@ struct PFGMPPLoss {
   };
   Perturbed perturb(const torch::Tensor& y, at::Generator& gen) const;
   // y [B, ...] on the model's device, optional one-hot labels and augment labels [B, 9]; returns
-  // the loss per element [B, ...] (EDMLoss's shape).
+  // the loss per element [B, ...] (EDMLoss's shape). With `references` [M, ...] (whose first B are
+  // y) the target is the stable target field over them instead of y (STF, spec 1.5).
   torch::Tensor operator()(networks::Model& net, const torch::Tensor& y, at::Generator& gen,
-                           const torch::Tensor& labels = {}, const torch::Tensor& augment_labels = {}) const;
+                           const torch::Tensor& labels = {}, const torch::Tensor& augment_labels = {},
+                           const torch::Tensor& references = {}) const;
 };
 
 struct PFGMLoss {

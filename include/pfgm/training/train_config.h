@@ -60,6 +60,9 @@ struct TrainOverrides {
   std::string amp;          // autocast: fp32 | bf16 | fp16 ("" the preset's)
   std::string objective;    // pfgmpp | pfgm (original PFGM; default preset fashion-mnist-pfgm); "" the preset's
   PFGMOverrides pfgm;
+  bool stf = false;         // PFGM++: the stable target field over rbatch reference images
+  int64_t rbatch = 0;       // its references per round (0: 4096, the official default)
+  bool lsun = false;        // training σ × 380/80 and the sampling σ_max with it (the official --lsun)
 };
 
 struct TrainConfig {

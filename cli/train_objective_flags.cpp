@@ -1,11 +1,11 @@
-// The flags of `pfgm train --objective pfgm`: the original PFGM's settings under the names of its
-// configs (configs/poisson/*.py, spec 7.6); each defaults to the preset's, the official value
-// unless the preset says otherwise.
+// The objective's flags of `pfgm train`: --objective, the original PFGM's settings under the names
+// of its configs (configs/poisson/*.py, spec 7.6; each defaults to the preset's, the official
+// value unless the preset says otherwise), and PFGM++'s STF and --lsun (train.py, spec 1.5).
 #include "train_run.h"
 
 namespace pfgm::cli {
 
-void add_pfgm_train_flags(CLI::App* c, training::TrainOverrides& o) {
+void add_objective_train_flags(CLI::App* c, training::TrainOverrides& o) {
   auto& p = o.pfgm;
   c->add_option("--objective", o.objective, "pfgmpp (PFGM++, any D) | pfgm (original PFGM, D = 1; default preset "
                 "fashion-mnist-pfgm); default the preset's")->check(CLI::IsMember({"pfgmpp", "pfgm"}));
@@ -29,6 +29,11 @@ void add_pfgm_train_flags(CLI::App* c, training::TrainOverrides& o) {
       ->check(CLI::NonNegativeNumber);
   c->add_option("--ema_rate", p.ema_rate, "PFGM: score_sde's EMA rate, decay min(rate, (1+n)/(10+n)) (official "
                 "0.9999; 0: --ema's half-life)")->check(CLI::Range(0.0, 0.999999999));
+  c->add_option("--stf", o.stf, "PFGM++: 0 | 1, the stable target field over --rbatch reference images (spec 1.5)");
+  c->add_option("--rbatch", o.rbatch, "PFGM++ --stf: reference images per round (official 4096)")
+      ->check(CLI::PositiveNumber);
+  c->add_option("--lsun", o.lsun, "PFGM++: 0 | 1, training sigma x 380/80 and the sampling sigma_max with it "
+                "(the official setting for 256x256 data)");
 }
 
 }  // namespace pfgm::cli
