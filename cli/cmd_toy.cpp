@@ -25,6 +25,9 @@ void add_train_flags(CLI::App* c, ToyOptions& o) {
   c->add_option("--pfgmpp", o.pfgmpp, "1: finite D (PFGM++), 0: D = inf (EDM)")->check(CLI::Range(0, 1))->capture_default_str();
   c->add_option("--kappa", o.recipe.kappa, "down-weight loss inputs beyond |x| = kappa*sqrt(N)*sigma_data (helps D <= 2); 0 = off")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
+  c->add_option("--radius_quantile", o.recipe.radius_quantile,
+                 "truncate the radius law R/r of the training kernel and of the prior at this quantile (finite D and pfgm; 1: exact law)")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   c->add_option("--upper_norm", o.recipe.upper_norm, "PFGM: clip the prior radius at this value (-1: the App. B.2 formula; 0: exact law)");
   c->add_flag("--official_clip", o.recipe.official_clip, "clip the Beta draw to [1e-3, 1-1e-3] as the official training code");
   c->add_option("--iters", o.recipe.iters, "training steps")->check(CLI::PositiveNumber)->capture_default_str();

@@ -16,7 +16,7 @@ namespace pfgm::samplers {
 torch::Tensor prior_latents(const networks::ModelConfig& c, const std::vector<int64_t>& seeds,
                             const std::vector<int64_t>& sample_shape, double sigma_max) {
   if (c.precond == networks::Precond::PFGM) {
-    physics::PFGMPriorOptions prior{c.z_max, std::nullopt};
+    physics::PFGMPriorOptions prior{c.z_max, std::nullopt, c.radius_quantile};
     if (c.upper_norm > 0) prior.upper_norm = c.upper_norm;
     std::vector<int64_t> shape{static_cast<int64_t>(seeds.size())};
     shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
@@ -25,7 +25,7 @@ torch::Tensor prior_latents(const networks::ModelConfig& c, const std::vector<in
     PFGM_CHECK(n == c.N, "[sampler] a sample shape of ", n, " values, the model's data dimension N is ", c.N);
     return physics::sample_pfgm_prior(seeds, c.N, prior).reshape(shape);
   }
-  return physics::sample_pfgmpp_prior(seeds, sample_shape, sigma_max, c.D);
+  return physics::sample_pfgmpp_prior(seeds, sample_shape, sigma_max, c.D, c.radius_quantile);
 }
 
 namespace {

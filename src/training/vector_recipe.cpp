@@ -19,6 +19,7 @@ networks::ModelConfig vector_model_config(const VectorRecipe& r, const torch::Te
   c.sigma_max = r.sigma_max;
   c.P_mean = r.P_mean;
   c.P_std = r.P_std;
+  c.radius_quantile = r.official_clip ? 1.0 : r.radius_quantile;  // the official clip keeps the exact prior
   if (r.objective == "pfgm") {
     c.precond = networks::Precond::PFGM;
     c.D = 1;
@@ -66,7 +67,7 @@ LossFn vector_loss(const networks::ModelConfig& config, const VectorRecipe& r, c
     };
   }
   PFGMPPLoss l;
-  l.kernel = {config.D, r.official_clip};
+  l.kernel = {config.D, r.official_clip, config.radius_quantile};
   l.sigma_dist = {config.P_mean, config.P_std};
   l.sigma_data = config.sigma_data;
   l.kappa = r.kappa;
