@@ -12,6 +12,7 @@
 #include "pfgm/eval/ks_test.h"
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/physics/perturbation_kernel.h"
+#include "pfgm/physics/pfgm_perturbation.h"
 #include "pfgm/physics/prior.h"
 
 using namespace pfgm;
@@ -109,4 +110,16 @@ TEST(TruncatedPrior, PFGMHyperplaneLawIsTruncatedWithoutClipMass) {
   // No mass piles up at the truncation radius, unlike the official clip.
   EXPECT_LT((R > 0.99 * k_q * o.z_max).to(torch::kFloat64).mean().item<double>(), 0.005);
   EXPECT_GT(ks_p_value_truncated(R / o.z_max, 2, 1, 0.9), 0.01);
+}
+TEST(PFGMPerturbation, MReachesTheRadius) {
+  const double sigma = 0.01, tau = 0.03;
+  for (double rho : {1.0, 37.0, 620.0}) {
+    for (int64_t N : {2, 3072}) {
+      const double M = physics::pfgm_M_reaching(rho, N, sigma, tau);
+      const double reach = sigma * std::sqrt(N + 1.0);
+      EXPECT_GE(reach * std::pow(1 + tau, M), rho * (1 - 1e-12)) << "rho=" << rho << " N=" << N;
+      if (M > 1) EXPECT_LT(reach * std::pow(1 + tau, M - 1), rho) << "rho=" << rho << " N=" << N;
+    }
+  }
+  EXPECT_THROW(physics::pfgm_M_reaching(0, 2), Error);
 }
