@@ -50,6 +50,7 @@ samplers::SamplerOptions sampler_options(const ToyOptions& o, const networks::Mo
   s.schedule = {o.steps > 0 ? o.steps : (pfgm ? 100 : 32), c.sigma_min, c.sigma_max, o.rho};
   s.churn = {o.S_churn, o.S_min, o.S_max, o.S_noise};
   s.rk45 = {o.rtol, o.atol};
+  s.z_exp = o.z_exp;
   s.batch = o.sample_batch;
   return s;
 }

@@ -38,7 +38,7 @@ torch::Tensor integrate_batch(networks::Model& model, const torch::Tensor& laten
   const auto& solver = solver_entry(o.solver);
   if (c.precond == networks::Precond::PFGM) {
     PFGM_CHECK(solver.decode_z, "[solver] PFGM models integrate with ", z_ode_solver_names(), ", got ", solver.name);
-    const PFGMODEOptions pfgm{c.z_max, c.z_min, c.gamma, 0};
+    const PFGMODEOptions pfgm{c.z_max, c.z_min, c.gamma, o.z_exp};
     const auto x0 = latents.reshape({latents.size(0), -1});
     return solver.decode_z(field_of(model), x0, pfgm, o, trajectory, nfe).reshape(latents.sizes());
   }
