@@ -24,14 +24,16 @@ done
   echo
   echo "\`ITERS=$ITERS bash bench/toy_table.sh\` on $(nproc) CPU cores ($(date -u +%Y-%m-%d)). MMD: biased estimator,"
   echo "5-bandwidth RBF kernel, 2000 samples, mean of 5 repeats; baseline: two fresh data samples of the same size."
+  echo "q: quantile at which the radius law of the kernel and of the prior is truncated; farthest / diameter: the"
+  echo "largest distance of any of the 5 x 2000 samples to the nearest training point, in training-set diameters."
   echo
-  echo "| data | objective | D | kappa | steps | train s | NFE | MMD | baseline | ratio | SWD | SWD baseline |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| data | objective | D | q | kappa | steps | train s | NFE | MMD | baseline | ratio | SWD | SWD baseline | SWD ratio | farthest / diameter |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   python3 -c '
 import json,sys
 for l in open(sys.argv[1]):
     j=json.loads(l)
-    print("| %s | %s | %s | %g | %d | %.0f | %d | %.2e | %.2e | %.2f | %.3f | %.3f |" % (j["data"], j["objective"], j["D"], j.get("kappa", 0), j["steps"], j["train_seconds"], j["nfe"], j["mmd"], j["mmd_baseline"], j["mmd"]/j["mmd_baseline"], j["swd"], j["swd_baseline"]))
+    print("| %s | %s | %s | %g | %g | %d | %.0f | %d | %.2e | %.2e | %.2f | %.3f | %.3f | %.2f | %.3g |" % (j["data"], j["objective"], j["D"], j.get("radius_quantile", 1), j.get("kappa", 0), j["steps"], j["train_seconds"], j["nfe"], j["mmd"], j["mmd_baseline"], j["mmd"]/j["mmd_baseline"], j["swd"], j["swd_baseline"], j["swd"]/j["swd_baseline"], j.get("max_nearest", float("nan"))))
 ' "$OUT/toy2d.jsonl"
 } > "$OUT/toy2d.md"
 cat "$OUT/toy2d.md"

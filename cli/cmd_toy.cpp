@@ -25,6 +25,9 @@ void add_train_flags(CLI::App* c, ToyOptions& o) {
   c->add_option("--pfgmpp", o.pfgmpp, "1: finite D (PFGM++), 0: D = inf (EDM)")->check(CLI::Range(0, 1))->capture_default_str();
   c->add_option("--kappa", o.recipe.kappa, "down-weight loss inputs beyond |x| = kappa*sqrt(N)*sigma_data (helps D <= 2); 0 = off")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
+  c->add_option("--radius_quantile", o.recipe.radius_quantile,
+                 "truncate the radius law R/r of the training kernel and of the prior at this quantile (finite D and pfgm; 1: exact law)")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   c->add_option("--upper_norm", o.recipe.upper_norm, "PFGM: clip the prior radius at this value (-1: the App. B.2 formula; 0: exact law)");
   c->add_flag("--official_clip", o.recipe.official_clip, "clip the Beta draw to [1e-3, 1-1e-3] as the official training code");
   c->add_option("--iters", o.recipe.iters, "training steps")->check(CLI::PositiveNumber)->capture_default_str();
@@ -52,6 +55,8 @@ void add_sample_flags(CLI::App* c, ToyOptions& o, bool with_range) {
   c->add_option("--solver", o.solver, samplers::solver_names() + " (default: heun; PFGM euler)")
       ->check([](const std::string& s) { return samplers::find_solver(s) ? "" : "expected " + samplers::solver_names(", "); });
   c->add_option("--rho", o.rho, "time-step exponent rho")->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--z_exp", o.z_exp, "PFGM: below z = z_exp take v_z from E_z = -z and |v_x| (official sampling.z_exp); 0 = off")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   c->add_option("--rtol", o.rtol, "RK45 relative tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--atol", o.atol, "RK45 absolute tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--S_churn", o.S_churn, "stochasticity strength")->check(CLI::NonNegativeNumber)->capture_default_str();

@@ -50,6 +50,7 @@ samplers::SamplerOptions sampler_options(const ToyOptions& o, const networks::Mo
   s.schedule = {o.steps > 0 ? o.steps : (pfgm ? 100 : 32), c.sigma_min, c.sigma_max, o.rho};
   s.churn = {o.S_churn, o.S_min, o.S_max, o.S_noise};
   s.rk45 = {o.rtol, o.atol};
+  s.z_exp = o.z_exp;
   s.batch = o.sample_batch;
   return s;
 }
@@ -84,13 +85,15 @@ void print_metrics(const eval::VectorMetrics& m, const ToyOptions& o, const netw
     const nlohmann::json j{{"data", o.data}, {"objective", pfgm ? "pfgm" : "pfgmpp"},
                            {"D", pfgm ? "1" : physics::format_aug_dim(c.D)}, {"steps", step},
                            {"train_seconds", train_s}, {"mmd", m.mmd}, {"mmd_baseline", m.mmd_baseline},
-                           {"swd", m.swd}, {"swd_baseline", m.swd_baseline}, {"nfe", m.nfe}, {"num", o.num},
+                           {"swd", m.swd}, {"swd_baseline", m.swd_baseline},
+                           {"max_nearest", m.max_nearest}, {"radius_quantile", c.radius_quantile}, {"nfe", m.nfe}, {"num", o.num},
                            {"repeats", o.repeats}, {"kappa", o.recipe.kappa}, {"network", snapshot}};
     std::cout << j.dump() << std::endl;
     return;
   }
   std::printf("MMD  %.3e  (data vs data %.3e, ratio %.2f)\n", m.mmd, m.mmd_baseline, m.mmd / m.mmd_baseline);
   std::printf("SWD  %.4f    (data vs data %.4f)\n", m.swd, m.swd_baseline);
+  std::printf("far  %.3f    (largest distance of a sample to the data, in data diameters)\n", m.max_nearest);
   std::printf("NFE  %lld, %lld samples x %lld repeats\n", (long long)m.nfe, (long long)o.num, (long long)o.repeats);
 }
 

@@ -29,6 +29,9 @@ void add_objective_train_flags(CLI::App* c, training::TrainOverrides& o) {
       ->check(CLI::NonNegativeNumber);
   c->add_option("--ema_rate", p.ema_rate, "PFGM: score_sde's EMA rate, decay min(rate, (1+n)/(10+n)) (official "
                 "0.9999; 0: --ema's half-life)")->check(CLI::Range(0.0, 0.999999999));
+  c->add_option("--radius_quantile", o.radius_quantile, "finite D and PFGM: the perturbation radius law and the prior "
+                "truncated at this quantile, the same for both (default 1: the exact law; pfgm toy uses 0.9)")
+      ->check(CLI::Range(0.0, 1.0));
   c->add_option("--stf", o.stf, "PFGM++: 0 | 1, the stable target field over --rbatch reference images (spec 1.5)");
   c->add_option("--rbatch", o.rbatch, "PFGM++ --stf: reference images per round (official 4096)")
       ->check(CLI::PositiveNumber);

@@ -349,13 +349,13 @@ class _Base(unittest.TestCase):
             self.assertEqual(info["data_offsets"][0], offset, name)
             offset = info["data_offsets"][1]
         self.assertEqual(8 + n + offset, size)
-        # Names, order, shapes, dtypes and values: the module's state_dict, as float32.
+        # Names, order, shapes, dtypes and values: the module's state_dict, as float32 (float64 kept).
         self.assertEqual([k for k, _ in entries], list(state))
         for name, t in state.items():
             dtype, shape, values = tensors[name]
-            self.assertEqual(dtype, "F32", name)
+            self.assertEqual(dtype, "F64" if t.dtype == torch.float64 else "F32", name)
             self.assertEqual(shape, list(t.shape), name)
-            expected = t.detach().float().flatten().tolist()
+            expected = (t.detach() if t.dtype == torch.float64 else t.detach().float()).flatten().tolist()
             self.assertEqual(list(values), expected, name)  # exact: float32 round trip
         # Metadata: strings only; the config JSON.
         meta = dict(dict(header)["__metadata__"])
@@ -530,7 +530,7 @@ class ConvertOfficialTest(_Base):
 # What the converter must write for --preset cifar10-pfgm-ncsnpp (src/networks/presets.cpp).
 PFGM_NCSNPP_CONFIG = {
     "model_type": "NCSNpp", "precond": "pfgm", "img_resolution": 32, "img_channels": 3, "D": 1, "z_max": 40,
-    "z_min": 0.001, "gamma": 5, "upper_norm": 3000, "nf": 128, "ch_mult": [1, 2, 2, 2], "num_res_blocks": 4,
+    "z_min": 0.001, "gamma": 5, "upper_norm": 3000, "z_exp": 5, "nf": 128, "ch_mult": [1, 2, 2, 2], "num_res_blocks": 4,
     "attn_resolutions": [16], "dropout": 0.1, "embedding_type": "fourier", "fir": True,
     "progressive_input": "residual", "N": 3072,
 }

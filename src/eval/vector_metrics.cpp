@@ -1,9 +1,12 @@
 #include "pfgm/eval/vector_metrics.h"
 
+#include <algorithm>
+
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
 #include "pfgm/data/toy2d.h"
 #include "pfgm/eval/mmd.h"
+#include "pfgm/eval/nearest_distance.h"
 #include "pfgm/eval/sliced_wasserstein.h"
 
 namespace pfgm::eval {
@@ -11,6 +14,7 @@ namespace pfgm::eval {
 VectorMetrics evaluate_vector_model(networks::Model& model, const samplers::SamplerOptions& sampler,
                                     const torch::Tensor& points, const VectorMetricsOptions& o) {
   VectorMetrics m;
+  const double data_diameter = diameter(points);
   for (int64_t k = 0; k < o.repeats; ++k) {
     auto gen = core::make_generator(o.seed + 7919 * (k + 1));
     torch::Tensor ref_a, ref_b;
@@ -33,6 +37,7 @@ VectorMetrics evaluate_vector_model(networks::Model& model, const samplers::Samp
     m.mmd_baseline += mmd(ref_b, ref_a) / static_cast<double>(o.repeats);
     m.swd += sliced_wasserstein(samples.x, ref_a, 128, gen) / static_cast<double>(o.repeats);
     m.swd_baseline += sliced_wasserstein(ref_b, ref_a, 128, gen) / static_cast<double>(o.repeats);
+    m.max_nearest = std::max(m.max_nearest, nearest_distance(samples.x, points).max().item<double>() / data_diameter);
   }
   return m;
 }

@@ -10,7 +10,7 @@ namespace pfgm::networks {
 namespace {
 const char* const kPhysicsKeys[] = {"model_type", "precond", "N",       "D",      "pfgmpp", "sigma_data", "sigma_min",
                                     "sigma_max",  "P_mean",  "P_std",   "z_max",  "z_min",  "gamma", "upper_norm",
-                                    "z_exp"};
+                                    "z_exp", "radius_quantile"};
 }
 
 std::string to_string(Precond p) { return p == Precond::EDM ? "edm" : "pfgm"; }
@@ -55,6 +55,7 @@ nlohmann::json ModelConfig::to_json() const {
   j["sigma_max"] = sigma_max;
   j["P_mean"] = P_mean;
   j["P_std"] = P_std;
+  if (radius_quantile < 1) j["radius_quantile"] = radius_quantile;
   if (precond == Precond::PFGM) {
     j["z_max"] = z_max;
     j["z_min"] = z_min;
@@ -86,6 +87,7 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
     c.sigma_max = j.value("sigma_max", c.sigma_max);
     c.P_mean = j.value("P_mean", c.P_mean);
     c.P_std = j.value("P_std", c.P_std);
+    c.radius_quantile = j.value("radius_quantile", c.radius_quantile);
     c.z_max = j.value("z_max", c.z_max);
     c.z_min = j.value("z_min", c.z_min);
     c.gamma = j.value("gamma", c.gamma);
@@ -97,6 +99,8 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
   PFGM_CHECK(c.D > 0, "[config] D: got ", c.D, ", expected > 0");
   PFGM_CHECK(c.N > 0, "[config] N: got ", c.N, ", expected > 0");
   PFGM_CHECK(c.z_exp >= 0, "[config] z_exp: got ", c.z_exp, ", expected >= 0");
+  PFGM_CHECK(c.radius_quantile > 0 && c.radius_quantile <= 1, "[config] radius_quantile: got ", c.radius_quantile,
+             ", expected 0 < q <= 1");
   c.network = j;
   for (const char* k : kPhysicsKeys) c.network.erase(k);
   c.network["N"] = c.N;  // networks for vector data read their input width from N

@@ -1,8 +1,11 @@
 #include "pfgm/physics/pfgm_perturbation.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <torch/types.h>
+
+#include "pfgm/core/error.h"
 
 namespace pfgm::physics {
 
@@ -33,6 +36,11 @@ PFGMHyperparameters pfgm_hyperparameters(double mean_sq_norm, int64_t N, double 
   h.z_max = std::sqrt(2 / M_PI) * sigma_end * k;
   h.upper_norm = sqrtN * sigma_end * k;
   return h;
+}
+
+double pfgm_M_reaching(double rho, int64_t N, double sigma_end, double tau) {
+  PFGM_CHECK(rho > 0 && std::isfinite(rho), "[pfgm] radius to reach: got ", rho, ", expected finite > 0");
+  return std::max(1.0, std::ceil(std::log(rho / (sigma_end * std::sqrt(N + 1.0))) / std::log(1 + tau)));
 }
 
 }  // namespace pfgm::physics

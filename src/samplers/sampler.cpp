@@ -16,7 +16,7 @@ namespace pfgm::samplers {
 torch::Tensor prior_latents(const networks::ModelConfig& c, const std::vector<int64_t>& seeds,
                             const std::vector<int64_t>& sample_shape, double sigma_max) {
   if (c.precond == networks::Precond::PFGM) {
-    physics::PFGMPriorOptions prior{c.z_max, std::nullopt};
+    physics::PFGMPriorOptions prior{c.z_max, std::nullopt, c.radius_quantile};
     if (c.upper_norm > 0) prior.upper_norm = c.upper_norm;
     std::vector<int64_t> shape{static_cast<int64_t>(seeds.size())};
     shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
@@ -25,7 +25,7 @@ torch::Tensor prior_latents(const networks::ModelConfig& c, const std::vector<in
     PFGM_CHECK(n == c.N, "[sampler] a sample shape of ", n, " values, the model's data dimension N is ", c.N);
     return physics::sample_pfgm_prior(seeds, c.N, prior).reshape(shape);
   }
-  return physics::sample_pfgmpp_prior(seeds, sample_shape, sigma_max, c.D);
+  return physics::sample_pfgmpp_prior(seeds, sample_shape, sigma_max, c.D, c.radius_quantile);
 }
 
 namespace {
@@ -39,7 +39,8 @@ torch::Tensor integrate_batch(networks::Model& model, const torch::Tensor& laten
   if (c.precond == networks::Precond::PFGM) {
     PFGM_CHECK(solver.decode_z, "[solver] PFGM models integrate with ", z_ode_solver_names(), ", got ", solver.name);
     PFGM_CHECK(o.churn.alpha <= 0 || o.solver == Solver::Euler, "[alpha] noise injection on the z-ODE takes euler");
-    const auto pfgm = pfgm_ode_options(c);
+    auto pfgm = pfgm_ode_options(c);
+    if (o.z_exp >= 0) pfgm.z_exp = o.z_exp;
     const auto x0 = latents.reshape({latents.size(0), -1});
     return solver.decode_z(field_of(model), x0, pfgm, o, noise, trajectory, nfe).reshape(latents.sizes());
   }

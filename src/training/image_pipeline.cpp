@@ -24,7 +24,7 @@ LossFn image_loss(const data::ImageDataset& dataset, const networks::ModelConfig
                           ? at::one_hot(dataset.labels, dataset.label_dim).to(device, at::kFloat)
                           : at::Tensor();
   PFGMPPLoss l;
-  l.kernel = {config.D, pipeline.official_clip};
+  l.kernel = {config.D, pipeline.official_clip, config.radius_quantile};
   l.sigma_dist = {config.P_mean, config.P_std, pipeline.sigma_scale};
   l.sigma_data = config.sigma_data;
   AugmentOptions aug;

@@ -7,6 +7,7 @@
 #include "pfgm/io/pixels.h"
 #include "pfgm/networks/presets.h"
 #include "pfgm/physics/augmented_space.h"
+#include "pfgm/physics/perturbation_kernel.h"
 #include "pfgm/physics/pfgm_perturbation.h"
 #include "pfgm/training/augment_pipe.h"
 
@@ -145,6 +146,11 @@ TrainConfig resolve_train_config(const TrainOverrides& o, c10::DeviceType device
   c.pipeline.rbatch = o.rbatch > 0 ? o.rbatch : 4096;
   PFGM_CHECK(!o.stf || c.options.batch_gpu == 0 || c.options.batch_gpu == c.options.batch, "[batch_gpu] --stf ",
              "takes no gradient accumulation (its references are one round's images), as the official loop");
+  if (o.radius_quantile > 0) c.network["radius_quantile"] = o.radius_quantile;
+  PFGM_CHECK(o.radius_quantile <= 1 && (o.radius_quantile < 0 || o.radius_quantile > 0), "[radius_quantile] got ",
+             o.radius_quantile, ", expected 0 < q <= 1");
+  PFGM_CHECK(!o.official_clip || c.network.value("radius_quantile", 1.0) == 1, "[radius_quantile] the official clip "
+             "and a truncated radius law exclude each other");
   if (o.lsun) {
     c.pipeline.sigma_scale = 380.0 / 80.0;
     c.network["sigma_max"] = c.network.value("sigma_max", 80.0) * c.pipeline.sigma_scale;
@@ -166,7 +172,13 @@ void fit_pfgm_to_data(TrainConfig& c, const data::ImageDataset& dataset) {
   const auto y = io::to_model_range(dataset.images).flatten(1).to(at::kDouble);
   const auto& p = c.pipeline.pfgm_perturbation;
   const auto h = physics::pfgm_hyperparameters(y.square().sum(1).mean().item<double>(), y.size(1), p.sigma_end, p.tau);
-  if (c.pipeline.pfgm_perturbation.M == 0) c.pipeline.pfgm_perturbation.M = h.M;
+  if (c.pipeline.pfgm_perturbation.M == 0) {
+    // A truncated prior (R ≤ k_q·z_max): the perturbations reach its farthest points, at the
+    // augmented radius z_max·sqrt(1 + k_q²), as the vector recipe does.
+    const double k_q = physics::radius_ratio_quantile(y.size(1), 1.0, net.value("radius_quantile", 1.0));
+    c.pipeline.pfgm_perturbation.M =
+        std::isinf(k_q) ? h.M : std::max(h.M, physics::pfgm_M_reaching(h.z_max * std::sqrt(1 + k_q * k_q), y.size(1)));
+  }
   if (!z_from_data) return;
   net["z_max"] = h.z_max;
   if (c.pfgm_given.upper_norm < 0) net["upper_norm"] = h.upper_norm;

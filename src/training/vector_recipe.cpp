@@ -1,8 +1,10 @@
 #include "pfgm/training/vector_recipe.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "pfgm/core/error.h"
+#include "pfgm/physics/perturbation_kernel.h"
 #include "pfgm/physics/pfgm_perturbation.h"
 #include "pfgm/training/losses.h"
 
@@ -19,6 +21,7 @@ networks::ModelConfig vector_model_config(const VectorRecipe& r, const torch::Te
   c.sigma_max = r.sigma_max;
   c.P_mean = r.P_mean;
   c.P_std = r.P_std;
+  c.radius_quantile = r.official_clip ? 1.0 : r.radius_quantile;  // the official clip keeps the exact prior
   if (r.objective == "pfgm") {
     c.precond = networks::Precond::PFGM;
     c.D = 1;
@@ -28,7 +31,10 @@ networks::ModelConfig vector_model_config(const VectorRecipe& r, const torch::Te
     // upper_norm < 0 takes the official clip of the prior radius from the App. B.2 formula (the
     // largest distance the training perturbations reach); 0 keeps the exact law.
     c.upper_norm = r.upper_norm < 0 ? h.upper_norm : r.upper_norm;
-    c.network["M"] = h.M;
+    // A prior truncated at R ≤ k_q·z_max: the perturbations reach its farthest points, at the
+    // augmented radius z_max·sqrt(1 + k_q²), so that the ODE starts where the field was trained.
+    const double k_q = physics::radius_ratio_quantile(c.N, 1.0, c.radius_quantile);
+    c.network["M"] = std::isinf(k_q) ? h.M : std::max(h.M, physics::pfgm_M_reaching(h.z_max * std::sqrt(1 + k_q * k_q), c.N));
   } else {
     PFGM_CHECK(r.objective == "pfgmpp", "[objective] got '", r.objective, "', expected pfgmpp or pfgm");
     c.D = r.D;
@@ -66,7 +72,7 @@ LossFn vector_loss(const networks::ModelConfig& config, const VectorRecipe& r, c
     };
   }
   PFGMPPLoss l;
-  l.kernel = {config.D, r.official_clip};
+  l.kernel = {config.D, r.official_clip, config.radius_quantile};
   l.sigma_dist = {config.P_mean, config.P_std};
   l.sigma_data = config.sigma_data;
   l.kappa = r.kappa;

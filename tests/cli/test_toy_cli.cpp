@@ -40,9 +40,13 @@ TEST(ToyCli, BadFlags) {
   expect_one_line_error(run("toy train --iters many"), "--iters");
   expect_one_line_error(run("toy train --data spiral_galaxy --outdir " + dir() + "/dx"), "spiral_galaxy");
   expect_one_line_error(run("toy train --device tpu"), "--device");
+  expect_one_line_error(run("toy train --radius_quantile 1.5 --outdir " + dir() + "/q15"), "--radius_quantile");
+  expect_one_line_error(run("toy train --radius_quantile 0 --iters 5 --outdir " + dir() + "/q0"), "radius_quantile");
+  expect_one_line_error(run("toy train --z_exp -1"), "--z_exp");
   expect_one_line_error(run("toy", false), "subcommand");
   EXPECT_FALSE(exists(dir() + "/d0"));
   EXPECT_FALSE(exists(dir() + "/dabc"));
+  EXPECT_FALSE(exists(dir() + "/q15"));
 }
 
 TEST(ToyCli, UnreadableCheckpoint) {

@@ -4,12 +4,13 @@
 
 #include <torch/types.h>
 
+#include "pfgm/eval/nearest_distance.h"
 #include "pfgm/eval/outliers.h"
 
-TEST(Outliers, NearestDistanceIsBruteForce) {
+TEST(Outliers, NearestDistanceOverManyDataBlocksIsBruteForce) {
   at::manual_seed(3);
   const auto x = torch::randn({7, 2, 3, 3}), ref = torch::randn({5000, 2, 3, 3});
-  const auto d = pfgm::eval::nearest_distance(x, ref);
+  const auto d = pfgm::eval::nearest_distance(x.flatten(1), ref.flatten(1));
   for (int64_t i = 0; i < 7; ++i) {
     const double brute = (ref.flatten(1) - x[i].flatten()).norm(2, {1}).min().item<double>();
     EXPECT_NEAR(d[i].item<double>(), brute, 1e-5) << i;

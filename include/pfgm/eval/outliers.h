@@ -6,9 +6,6 @@
 
 namespace pfgm::eval {
 
-// Euclidean distance of each row of x [n, ...] to its nearest row of reference [m, ...]; [n] float64.
-torch::Tensor nearest_distance(const torch::Tensor& x, const torch::Tensor& reference);
-
 struct OutlierShare {
   double threshold = 0;  // the largest nearest-training distance of the held-out images
   double share = 0;      // the samples' share above it

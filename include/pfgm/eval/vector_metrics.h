@@ -1,7 +1,8 @@
 #pragma once
 // How close a model's samples of vector data come to the data: MMD (biased, multi-bandwidth RBF)
 // and sliced Wasserstein-2 at a fixed sample size, averaged over repeats, each beside the same
-// figure for two fresh data samples of that size (the baseline a perfect model would reach).
+// figure for two fresh data samples of that size (the baseline a perfect model would reach), and
+// the farthest sample's distance to the data in data diameters (outliers the averages hide).
 #include <string>
 
 #include <torch/types.h>
@@ -20,6 +21,7 @@ struct VectorMetricsOptions {
 
 struct VectorMetrics {
   double mmd = 0, mmd_baseline = 0, swd = 0, swd_baseline = 0;
+  double max_nearest = 0;       // max over all samples of min_j ‖x − y_j‖ / diameter, y_j the `points`
   int64_t nfe = 0;
   torch::Tensor first_samples;  // the first repeat's samples [num, N]
 };

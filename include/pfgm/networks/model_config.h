@@ -25,6 +25,7 @@ struct ModelConfig {
   double sigma_min = 0.002;            // sampling range of σ (EDM/PFGM++)
   double sigma_max = 80;
   double P_mean = -1.2, P_std = 1.2;   // training σ distribution
+  double radius_quantile = 1;          // finite D / PFGM: training kernel and prior truncated at R ≤ k_q·r; 1 = exact
   double z_max = 40, z_min = 1e-3;     // PFGM sampling range of z
   double gamma = 5;                    // PFGM field normalisation γ
   double upper_norm = 0;               // PFGM prior clip R ≤ upper_norm (official sampling); 0 = exact law

@@ -9,11 +9,18 @@ namespace pfgm::physics {
 struct KernelOptions {
   double D = 128;              // augmented dimensions, or kInfiniteD
   bool official_clip = false;  // the official training code's Beta clip to [1e−3, 1−1e−3] (biased for small D)
+  double radius_quantile = 1;  // q: the radius law truncated to R ≤ k_q·r, P(R ≤ k_q·r) = q (finite D); 1 = exact
 };
+
+// k_q = sqrt(F⁻¹(q)) for R²/r² ~ BetaPrime(N/2, D/2): the largest R/r the kernel truncated at the
+// quantile q keeps; +∞ for q = 1 or D = ∞ (the Gaussian's tail is never truncated).
+double radius_ratio_quantile(int64_t N, double D, double q);
 
 // Radii R = ‖x − y‖ for per-sample σ [B] (float64 on the CPU), drawn exactly as
 // R = r·sqrt(G_a/G_b) with G_a ~ Gamma(N/2), G_b ~ Gamma(D/2), r = σ√D, in float64.
-// For D = ∞: R = σ·χ_N. Returns [B] float64 on the CPU.
+// For D = ∞: R = σ·χ_N. With radius_quantile q < 1 the law is conditioned on R ≤ k_q·r (draws
+// beyond are redrawn), a scale family like the exact kernel, so the σ-ODE stays exact for it.
+// Returns [B] float64 on the CPU.
 torch::Tensor sample_radius(const torch::Tensor& sigma, int64_t N, const KernelOptions& kernel, at::Generator& gen);
 
 // Perturbations n = x − y of shape [B, sample_shape...] (N = prod(sample_shape)) in float64 on

@@ -28,4 +28,8 @@ struct PFGMHyperparameters {
 };
 PFGMHyperparameters pfgm_hyperparameters(double mean_sq_norm, int64_t N, double sigma_end = 0.01, double tau = 0.03);
 
+// The smallest M whose largest perturbations reach the augmented radius ρ: the perturbation at
+// m has the typical norm σ·(1+τ)^m·sqrt(N+1) (‖(ε, ε_z)‖ ≈ sqrt(N+1)), so M = ⌈ln(ρ/(σ·sqrt(N+1)))/ln(1+τ)⌉.
+double pfgm_M_reaching(double rho, int64_t N, double sigma_end = 0.01, double tau = 0.03);
+
 }  // namespace pfgm::physics

@@ -19,6 +19,7 @@ struct SamplerOptions {
   StepSchedule schedule;          // --steps --sigma_min --sigma_max --rho (PFGM: --steps Euler steps in ln z)
   ChurnOptions churn;             // --S_churn --S_min --S_max --S_noise (Heun only)
   RK45Options rk45;               // --rtol --atol
+  double z_exp = -1;              // --z_exp PFGM: below z_exp, v_z from E_z = −z and ‖v_x‖ (spec 7.5); 0 = off, < 0 the model's
   int64_t batch = 1024;           // --batch: samples integrated together (results do not depend on it)
   torch::Tensor class_labels;     // one-hot [number of seeds, label_dim] for conditional models, or undefined
   std::function<void(int64_t done, int64_t total)> progress;  // after each batch; optional

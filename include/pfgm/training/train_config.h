@@ -63,6 +63,7 @@ struct TrainOverrides {
   bool stf = false;         // PFGM++: the stable target field over rbatch reference images
   int64_t rbatch = 0;       // its references per round (0: 4096, the official default)
   bool lsun = false;        // training σ × 380/80 and the sampling σ_max with it (the official --lsun)
+  double radius_quantile = -1;  // finite D and PFGM: kernel and prior truncated at this quantile (−1: the preset's, else 1)
 };
 
 struct TrainConfig {

@@ -17,6 +17,7 @@ struct VectorRecipe {
   double D = 128;                    // augmented dimensions (physics::kInfiniteD: EDM)
   bool official_clip = false;        // the official Beta clip in training
   double kappa = 0;                  // input weight of PFGMPPLoss (0: off)
+  double radius_quantile = 0.9;      // q: kernel and prior truncated at R ≤ k_q·r (finite D and PFGM); 1 = exact
   double upper_norm = 0;             // PFGM prior clip: < 0 the App. B.2 value, 0 the exact law
   int64_t iters = 4000, batch = 512, lr_rampup = 200, large_batch = 2048;  // lr_rampup in steps
   double lr = 2e-3, ema = 5e4;       // ema: half-life in samples
