@@ -28,7 +28,7 @@ run Dinf --pfgmpp 0
 # Robustness (pfgm robustness): PFGM++ with Heun from 18 steps as the official scripts, the
 # original PFGM with Euler in ln z from its official 100 steps; 500 samples per setting.
 [ "${SKIP_ROBUSTNESS:-0}" = 1 ] && exit 0
-rob=(--outdir "$out/robustness" --fd 500 --alpha 0.1,0.2 --bits 5,6,7,8 "${EXTRA[@]}")
+rob=(--outdir "$out/robustness" --fd 500 --alpha 0.1,0.2 --bits 5,6,7,8 --amp auto --channels_last 1 "${EXTRA[@]}")
 "$pfgm" robustness --network "$out/D1" "$out/D1-clip" "$out/D4" "$out/D128" "$out/D2048" "$out/Dinf" \
   --labels "D = 1,D = 1 (official clip),D = 4,D = 128,D = 2048,D = inf" --steps 10,14,24 --base_steps 18 "${rob[@]}"
 "$pfgm" robustness --network "$out/pfgm" --labels PFGM --steps 20,50 --base_steps 100 "${rob[@]}"

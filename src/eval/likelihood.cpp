@@ -157,9 +157,10 @@ LikelihoodResult log_likelihood(networks::Model& model, const torch::Tensor& x, 
     if (o.z_max > 0) ode.z_max = o.z_max;
     if (o.z_min > 0) ode.z_min = o.z_min;
     if (o.z_exp >= 0) ode.z_exp = o.z_exp;
-    const LogDensity prior = o.terminal_log_density ? o.terminal_log_density : [z_max = ode.z_max](const torch::Tensor& xT) {
-      return physics::pfgm_prior_log_density(xT, z_max);
-    };
+    const LogDensity prior = o.terminal_log_density ? o.terminal_log_density
+                                                    : [z_max = ode.z_max, q = c.radius_quantile](const torch::Tensor& xT) {
+                                                        return physics::pfgm_prior_log_density(xT, z_max, q);
+                                                      };
     samplers::FieldFn field = [&model](const torch::Tensor& xt, const torch::Tensor& z) {
       return model.field(xt.to(torch::kFloat32), z).to(torch::kFloat64);
     };
@@ -169,9 +170,10 @@ LikelihoodResult log_likelihood(networks::Model& model, const torch::Tensor& x, 
   }
   const double sigma_min = o.sigma_min > 0 ? o.sigma_min : c.sigma_min;
   const double sigma_max = o.sigma_max > 0 ? o.sigma_max : c.sigma_max;
-  const LogDensity prior = o.terminal_log_density ? o.terminal_log_density : [sigma_max, D = c.D](const torch::Tensor& xT) {
-    return physics::pfgmpp_prior_log_density(xT, sigma_max, D);
-  };
+  const LogDensity prior = o.terminal_log_density ? o.terminal_log_density
+                                                  : [sigma_max, D = c.D, q = c.radius_quantile](const torch::Tensor& xT) {
+                                                      return physics::pfgmpp_prior_log_density(xT, sigma_max, D, q);
+                                                    };
   const auto labels = class_labels.defined() ? class_labels.to(device) : class_labels;
   samplers::Denoiser denoiser = [&model, labels](const torch::Tensor& xt, const torch::Tensor& sigma) {
     return model.denoise(xt.to(torch::kFloat32), sigma, labels).to(torch::kFloat64);

@@ -10,10 +10,12 @@
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <boost/math/quadrature/exp_sinh.hpp>
+#include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <cmath>
 
 #include "pfgm/core/error.h"
 #include "pfgm/physics/augmented_space.h"
+#include "pfgm/physics/perturbation_kernel.h"
 #include "pfgm/physics/prior_density.h"
 
 using namespace pfgm;
@@ -107,4 +109,19 @@ TEST(PriorDensity, BadArgumentsThrow) {
   EXPECT_THROW(physics::pfgmpp_prior_log_density(x, 1, -1), Error);
   EXPECT_THROW(physics::pfgm_prior_log_density(x, -2), Error);
   EXPECT_THROW(physics::pfgmpp_prior_log_density(torch::zeros({3}, torch::kFloat64), 1, 4), Error);
+}
+
+TEST(PriorDensity, TruncatedLawIntegratesToOneInsideItsRadius) {
+  // q = 0.9 at N = 2: the density is p/q up to R = k_q·r and 0 beyond; its integral is 1.
+  boost::math::quadrature::gauss_kronrod<double, 61> integrator;
+  for (double D : {1.0, 4.0}) {
+    const double sigma = 2.5, r = sigma * std::sqrt(D), k = physics::radius_ratio_quantile(2, D, 0.9);
+    auto f = [&](double R) {
+      const auto x = torch::tensor({{R * 0.6, R * 0.8}}, torch::kFloat64);
+      return 2 * M_PI * R * std::exp(physics::pfgmpp_prior_log_density(x, sigma, D, 0.9).item<double>());
+    };
+    EXPECT_NEAR(integrator.integrate(f, 0.0, k * r, 15, 1e-12), 1.0, 1e-7) << "D=" << D;
+    const auto far = torch::tensor({{0.0, 1.01 * k * r}}, torch::kFloat64);
+    EXPECT_TRUE(std::isinf(physics::pfgmpp_prior_log_density(far, sigma, D, 0.9).item<double>()));
+  }
 }

@@ -8,11 +8,12 @@ namespace pfgm::physics {
 
 // log p(x) = lnΓ((N+D)/2) − lnΓ(D/2) − (N/2)·ln(π r²) − ((N+D)/2)·ln(1 + ‖x‖²/r²), r = σ_max√D,
 // for x [B, ...] (N = the product of the other sizes); D = kInfiniteD: log N(x; 0, σ_max² I).
-// Returns [B] float64 on x's device.
-torch::Tensor pfgmpp_prior_log_density(const torch::Tensor& x, double sigma_max, double D);
+// Returns [B] float64 on x's device. With radius_quantile q < 1 (finite D) the law truncated to
+// ‖x‖ ≤ k_q·r: log p − ln q inside, −∞ beyond.
+torch::Tensor pfgmpp_prior_log_density(const torch::Tensor& x, double sigma_max, double D, double radius_quantile = 1);
 
 // PFGM: density ∝ (‖x‖² + z_max²)^(−(N+1)/2) on the z = z_max hyperplane, normalised for every N
 // (the D = 1 case above with r = z_max; not the reference's sphere area of R^N, spec 7.7).
-torch::Tensor pfgm_prior_log_density(const torch::Tensor& x, double z_max);
+torch::Tensor pfgm_prior_log_density(const torch::Tensor& x, double z_max, double radius_quantile = 1);
 
 }  // namespace pfgm::physics
