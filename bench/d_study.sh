@@ -28,14 +28,15 @@ run Dinf --pfgmpp 0
 # Robustness (pfgm robustness): PFGM++ with Heun from 18 steps as the official scripts, the
 # original PFGM with Euler in ln z from its official 100 steps; 500 samples per setting.
 [ "${SKIP_ROBUSTNESS:-0}" = 1 ] && exit 0
-rob=(--outdir "$out/robustness" --fd 500 --alpha 0.1,0.2 --bits 5,6,7,8 --amp auto --channels_last 1 "${EXTRA[@]}")
-"$pfgm" robustness --network "$out/D1" "$out/D1-clip" "$out/D4" "$out/D128" "$out/D2048" "$out/Dinf" \
-  --labels "D = 1,D = 1 (official clip),D = 4,D = 128,D = 2048,D = inf" --steps 10,14,24 --base_steps 18 "${rob[@]}"
+rob=(--outdir "$out/robustness" --fd 500 --alpha 0.1,0.2 --bits 5,6,7,8 --amp auto --channels_last 1)
+"$pfgm" robustness --network "$out/D1" "$out/D1-clip" "$out/D1-q09" "$out/D4" "$out/D128" "$out/D2048" "$out/Dinf" \
+  --labels "D = 1,D = 1 (official clip),D = 1 (q = 0.9),D = 4,D = 128,D = 2048,D = inf" --steps 10,14,24 --base_steps 18 \
+  "${rob[@]}"
 "$pfgm" robustness --network "$out/pfgm" --labels PFGM --steps 20,50 --base_steps 100 "${rob[@]}"
 
 # Bits/dim of 32 test images under each network.
 [ "${SKIP_LIKELIHOOD:-0}" = 1 ] && exit 0
-for name in pfgm D1 D1-clip D4 D128 D2048 Dinf; do
+for name in pfgm D1 D1-clip D1-q09 D4 D128 D2048 Dinf; do
   [ -f "$out/$name/likelihood.json" ] && continue
   "$pfgm" likelihood --network "$out/$name" --data fashion-mnist --num 32 --batch 32 --json "${EXTRA[@]}" \
     > "$out/$name/likelihood.json.tmp" && mv "$out/$name/likelihood.json.tmp" "$out/$name/likelihood.json"

@@ -36,7 +36,7 @@ void run_hparams(const HparamsArgs& a) {
       {"mean_norm", s.mean_norm}, {"std_norm", s.std_norm}, {"max_norm", s.max_norm}, {"sigma_data", s.sigma_data},
       {"max_pairwise_distance", s.max_pairwise}, {"pair_samples", s.pair_samples},
       {"pfgm", {{"sigma_end", a.sigma_end}, {"tau", a.tau}, {"M", h.M}, {"z_max", h.z_max},
-                {"upper_norm", h.upper_norm}, {"z_exp", h.z_max / 8}}},
+                {"upper_norm", h.upper_norm}, {"z_exp", physics::pfgm_z_exp(h.z_max)}}},
       {"pfgmpp", {{"sigma_max", s.max_pairwise}}}};
   if (a.json) {
     std::printf("%s\n", j.dump().c_str());
@@ -54,7 +54,7 @@ void run_hparams(const HparamsArgs& a) {
       "CIFAR-10); the prior radius r_max = sigma_max sqrt(D)\n",
       a.data.c_str(), (long long)s.count, (long long)s.N, s.mean_norm, s.std_norm, s.max_norm, s.mean_sq_norm,
       s.sigma_data, s.max_pairwise, (long long)s.pair_samples, a.sigma_end, a.tau, h.M, h.z_max, h.upper_norm,
-      h.z_max / 8, s.max_pairwise);
+      physics::pfgm_z_exp(h.z_max), s.max_pairwise);
 }
 
 }  // namespace

@@ -55,8 +55,9 @@ void add_sample_flags(CLI::App* c, ToyOptions& o, bool with_range) {
   c->add_option("--solver", o.solver, samplers::solver_names() + " (default: heun; PFGM euler)")
       ->check([](const std::string& s) { return samplers::find_solver(s) ? "" : "expected " + samplers::solver_names(", "); });
   c->add_option("--rho", o.rho, "time-step exponent rho")->check(CLI::PositiveNumber)->capture_default_str();
-  c->add_option("--z_exp", o.z_exp, "PFGM: below z = z_exp take v_z from E_z = -z and |v_x| (official sampling.z_exp); 0 = off")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  c->add_option("--z_exp", o.z_exp, "PFGM: below z = z_exp take v_z from E_z = -z and |v_x| (official sampling.z_exp); "
+                "0 = off; default the model's (1 for pfgm toy train's unit-scale data)")
+      ->check(CLI::NonNegativeNumber);
   c->add_option("--rtol", o.rtol, "RK45 relative tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--atol", o.atol, "RK45 absolute tolerance")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--S_churn", o.S_churn, "stochasticity strength")->check(CLI::NonNegativeNumber)->capture_default_str();

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -19,7 +20,6 @@
 #include "pfgm/networks/model_file.h"
 #include "pfgm/networks/weight_quantization.h"
 #include "pfgm/physics/augmented_space.h"
-#include "pfgm/plot/figure.h"
 #include "pfgm/samplers/sampler.h"
 #include "pfgm/training/mixed_precision.h"
 
@@ -87,55 +87,6 @@ std::set<std::string> done_rows(const std::string& path) {
   return done;
 }
 
-void write_table_and_plot(const std::string& outdir) {
-  std::vector<json> rows;
-  std::ifstream f(fs::path(outdir) / "robustness.jsonl");
-  for (std::string line; std::getline(f, line);) {
-    try {
-      rows.push_back(json::parse(line));
-    } catch (const json::exception&) {
-    }
-  }
-  std::string csv = "label,network,sweep,value,steps,nfe,alpha,bits,fd,fd_floor,confident,outlier_share,seconds\n";
-  for (const auto& r : rows) {
-    char line[1024];
-    std::snprintf(line, sizeof line, "%s,%s,%s,%g,%d,%lld,%g,%d,%.4f,%.4f,%.4f,%.4f,%.1f\n",
-                  r["label"].get<std::string>().c_str(), r["network"].get<std::string>().c_str(),
-                  r["sweep"].get<std::string>().c_str(), r["value"].get<double>(), r["steps"].get<int>(),
-                  (long long)r["nfe"].get<int64_t>(), r["alpha"].get<double>(), r["bits"].get<int>(),
-                  r["fd"].get<double>(), r["fd_floor"].get<double>(), r["confident"].get<double>(),
-                  r["outlier_share"].get<double>(), r["seconds"].get<double>());
-    csv += line;
-  }
-  io::write_atomically((fs::path(outdir) / "robustness.csv").string(), [&](std::ostream& o) { o << csv; });
-  // One panel per sweep; the baseline is each line's point at α = 0, base steps, and 32 bits.
-  std::vector<std::string> labels;
-  for (const auto& r : rows)
-    if (std::find(labels.begin(), labels.end(), r["label"]) == labels.end()) labels.push_back(r["label"]);
-  std::vector<plot::Figure> panels(3, plot::Figure(520, 420));
-  const char* sweeps[] = {"alpha", "steps", "bits"};
-  const char* x_labels[] = {"noise injection alpha", "sampling steps", "weight bits (32: float)"};
-  for (int k = 0; k < 3; ++k) {
-    panels[k].set_title(std::string("FD against ") + sweeps[k]);
-    panels[k].set_labels(x_labels[k], "FD (classifier features)");
-    for (size_t i = 0; i < labels.size(); ++i) {
-      std::vector<std::pair<double, double>> pts;
-      for (const auto& r : rows) {
-        if (r["label"] != labels[i]) continue;
-        if (r["sweep"] == sweeps[k]) pts.emplace_back(r["value"].get<double>(), r["fd"].get<double>());
-        if (r["sweep"] == "base")
-          pts.emplace_back(k == 0 ? 0.0 : k == 1 ? double(r["steps"].get<int>()) : 32.0, r["fd"].get<double>());
-      }
-      std::sort(pts.begin(), pts.end());
-      std::vector<double> x, y;
-      for (auto& p : pts) x.push_back(p.first), y.push_back(p.second);
-      panels[k].line(x, y, plot::palette(int(i)), 2.0, labels[i]);
-      panels[k].scatter(x, y, plot::palette(int(i)), 3.0);
-    }
-  }
-  plot::save_panels_png({&panels[0], &panels[1], &panels[2]}, 3, (fs::path(outdir) / "robustness.png").string());
-}
-
 }  // namespace
 
 void run_robustness(const RobustnessArgs& a) {
@@ -144,7 +95,9 @@ void run_robustness(const RobustnessArgs& a) {
   PFGM_CHECK(!a.networks.empty(), "[--network] give at least one network");
   PFGM_CHECK(a.labels.empty() || a.labels.size() == a.networks.size(), "[--labels] ", a.labels.size(),
              " labels for ", a.networks.size(), " networks");
-  PFGM_CHECK(a.count > 0 && a.batch > 0 && a.base_steps > 0, "[--fd] --fd, --batch and --base_steps must be > 0");
+  PFGM_CHECK(a.count > 0, "[--fd] got ", a.count, ", expected > 0");
+  PFGM_CHECK(a.batch > 0, "[--batch] got ", a.batch, ", expected > 0");
+  PFGM_CHECK(a.base_steps > 0, "[--base_steps] got ", a.base_steps, ", expected > 0");
   for (int v : a.steps) PFGM_CHECK(v > 0, "[--steps] got ", v, ", expected > 0");
   for (int v : a.bits) PFGM_CHECK(v >= 1 && v <= 16, "[--bits] got ", v, ", expected 1 to 16");
   for (double v : a.alphas) PFGM_CHECK(v >= 0, "[--alpha] got ", v, ", expected ≥ 0");
@@ -161,11 +114,19 @@ void run_robustness(const RobustnessArgs& a) {
   r.device = device;
   r.count = a.count;
   SampleJudge judge(train, r, [](const std::string& line) { std::fputs(line.c_str(), stdout); });
+  // The outlier share needs held-out images that are not the training set.
+  std::optional<eval::OutlierReference> outliers;
+  if (judge.has_test_split())
+    outliers = eval::outlier_reference(train.images,
+                                       judge.heldout().narrow(0, 0, std::min<int64_t>(1000, judge.heldout().size(0))));
   const std::string log = (fs::path(a.outdir) / "robustness.jsonl").string();
   const auto done = done_rows(log);
   for (size_t i = 0; i < files.size(); ++i) {
     const auto config = networks::load_model(files[i])->config();
-    PFGM_CHECK(config.is_image(), "[--network] ", files[i], ": not an image network");
+    PFGM_CHECK(config.is_image() && config.img_resolution() == train.images.size(2) &&
+                   config.img_channels() == train.images.size(1),
+               "[--network] ", files[i], ": expected an image network for the ", train.images.size(1), "×",
+               train.images.size(2), "×", train.images.size(3), " images of ", a.data);
     const std::string label = i < a.labels.size() && !a.labels[i].empty() ? a.labels[i] : default_label(config);
     for (const auto& s : settings(a)) {
       if (done.count(files[i] + "|" + s.sweep + "|" + json(s.value).dump())) continue;
@@ -173,21 +134,25 @@ void run_robustness(const RobustnessArgs& a) {
       int64_t nfe = 0;
       const auto pixels = sample(a, files[i], s, device, nfe);
       const auto q = judge.judge(pixels);
-      const auto out = eval::outlier_share(train.images, judge.heldout().narrow(0, 0, std::min<int64_t>(
-                                                                                      1000, judge.heldout().size(0))),
-                                           pixels);
-      const json row{{"label", label}, {"network", files[i]}, {"sweep", s.sweep}, {"value", s.value},
-                     {"steps", s.steps}, {"nfe", nfe}, {"alpha", s.alpha}, {"bits", s.bits}, {"fd", q.samples.fd},
-                     {"fd_floor", q.floor.fd}, {"confident", q.samples.confident}, {"outlier_share", out.share},
-                     {"max_nearest_distance", out.max_distance}, {"outlier_threshold", out.threshold},
-                     {"count", q.count},
-                     {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
-      std::printf("%s %s %g: FD %.3f (floor %.3f), outliers %.1f%%, NFE %lld\n", label.c_str(), s.sweep.c_str(),
-                  s.value, q.samples.fd, q.floor.fd, 100 * out.share, (long long)nfe);
+      json row{{"label", label}, {"network", files[i]}, {"sweep", s.sweep}, {"value", s.value},
+               {"steps", s.steps}, {"nfe", nfe}, {"alpha", s.alpha}, {"bits", s.bits}, {"fd", q.samples.fd},
+               {"fd_floor", q.floor.fd}, {"confident", q.samples.confident}, {"outlier_share", nullptr},
+               {"count", q.count},
+               {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
+      std::string outlier_text = "no test split";
+      if (outliers) {
+        const auto out = eval::outlier_share(*outliers, pixels);
+        row["outlier_share"] = out.share;
+        row["max_nearest_distance"] = out.max_distance;
+        row["outlier_threshold"] = out.threshold;
+        outlier_text = std::to_string(100 * out.share).substr(0, 5) + "%";
+      }
+      std::printf("%s %s %g: FD %.3f (floor %.3f), outliers %s, NFE %lld\n", label.c_str(), s.sweep.c_str(), s.value,
+                  q.samples.fd, q.floor.fd, outlier_text.c_str(), (long long)nfe);
       std::ofstream(log, std::ios::app) << row.dump() << "\n";
     }
   }
-  write_table_and_plot(a.outdir);
+  write_robustness_table(a.outdir);
   std::printf("table: %s/robustness.csv\nplot: %s/robustness.png\n", a.outdir.c_str(), a.outdir.c_str());
 }
 

@@ -28,4 +28,7 @@ struct RobustnessArgs {
 // per network).
 void run_robustness(const RobustnessArgs& args);
 
+// robustness.csv and robustness.png from <outdir>/robustness.jsonl (robustness_table.cpp).
+void write_robustness_table(const std::string& outdir);
+
 }  // namespace pfgm::cli

@@ -34,6 +34,7 @@ data::ImageDataset heldout_images(const std::string& path, const data::ImageData
 
 struct SampleJudge::State {
   data::ImageDataset heldout;
+  torch::Tensor train_images;
   std::unique_ptr<eval::Detector> detector;
   eval::FIDReference reference;
 };
@@ -43,6 +44,7 @@ SampleJudge::SampleJudge(const data::ImageDataset& train, const SampleReportOpti
     : state_(std::make_unique<State>()) {
   auto& s = *state_;
   s.heldout = heldout_images(o.data, train);
+  s.train_images = train.images;
   if (!fs::exists(o.classifier)) {
     PFGM_CHECK(train.labels.defined(), "[--fd] ", o.data, ": a quality report needs a labelled dataset to train its "
                "classifier on; give --fd 0 or --classifier FILE");
@@ -75,6 +77,8 @@ SampleJudge::SampleJudge(const data::ImageDataset& train, const SampleReportOpti
 SampleJudge::~SampleJudge() = default;
 
 const torch::Tensor& SampleJudge::heldout() const { return state_->heldout.images; }
+
+bool SampleJudge::has_test_split() const { return !state_->heldout.images.is_same(state_->train_images); }
 
 eval::SampleQuality SampleJudge::judge(const torch::Tensor& samples) const {
   const auto& s = *state_;

@@ -38,6 +38,7 @@ class SampleJudge {
   // samples: uint8 [n, C, H, W]; judged against min(n, held-out) of them and as many held-out images.
   eval::SampleQuality judge(const torch::Tensor& samples) const;
   const torch::Tensor& heldout() const;  // uint8 held-out images (the test split, else the training set)
+  bool has_test_split() const;           // false: heldout() is the training set
   double classifier_accuracy() const { return classifier_accuracy_; }  // −1 unless trained here
 
  private:

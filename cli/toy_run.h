@@ -16,7 +16,7 @@ struct ToyOptions {
   // sampling and evaluation
   std::string network, solver, seeds = "0-1999", out, resume, device = "auto";
   int steps = 0;
-  double z_exp = 1;  // PFGM: v_z substituted below z = z_exp (unit-scale data; official CIFAR-10 value 5)
+  double z_exp = -1;  // PFGM: v_z substituted below z = z_exp (< 0: the model's, VectorRecipe::z_exp when trained)
   double rtol = 1e-4, atol = 1e-4, S_churn = 0, S_min = 0, S_max = INFINITY, S_noise = 1, rho = 7;
   int64_t num = 2000, repeats = 5, sample_batch = 4096;
   std::string outdir = "runs/toy";

@@ -12,9 +12,19 @@ at::Generator make_generator(uint64_t seed) {
   return at::make_generator<at::CPUGeneratorImpl>(seed);
 }
 
-SeedStreams::SeedStreams(const std::vector<int64_t>& seeds) {
+SeedStreams::SeedStreams(const std::vector<int64_t>& seeds, uint64_t stream) {
   generators_.reserve(seeds.size());
-  for (int64_t s : seeds) generators_.push_back(make_generator(static_cast<uint64_t>(s) & 0xffffffffULL));
+  for (int64_t s : seeds) {
+    uint64_t seed = static_cast<uint64_t>(s) & 0xffffffffULL;
+    if (stream > 0) {  // splitmix64 of (seed, stream), folded to the 32 bits the generator keeps
+      uint64_t z = seed + stream * 0x9E3779B97F4A7C15ULL;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+      z ^= z >> 31;
+      seed = (z ^ (z >> 32)) & 0xffffffffULL;
+    }
+    generators_.push_back(make_generator(seed));
+  }
 }
 
 torch::Tensor SeedStreams::randn(at::IntArrayRef sample_shape, const torch::TensorOptions& options) {

@@ -25,7 +25,7 @@ bool contains(const std::string& s, const char* part) { return s.find(part) != s
 // score_sde's NCSN++ (module.all_modules.<i>.<layer>.<param>): convolution and NIN weights of the
 // modules below the full resolution, except GroupNorm and the Dense (embedding) layers.
 bool ncsnpp_rule(const NCSNpp& net, int64_t resolution, const std::string& key) {
-  static const std::regex pattern(R"(^module\.all_modules\.(\d+)\.(.+)$)");
+  static const std::regex pattern(R"(^module\.all_modules\.(\d+)\.(.+)$)"), nin(R"(^NIN_\d+\.W$)");
   std::smatch m;
   if (!std::regex_match(key, m, pattern)) return false;
   const auto index = static_cast<size_t>(std::stoll(m[1].str()));
@@ -34,8 +34,7 @@ bool ncsnpp_rule(const NCSNpp& net, int64_t resolution, const std::string& key) 
   if (index >= res.size() || res[index] == 0 || res[index] == resolution) return false;
   if (contains(rest, "GroupNorm") || contains(rest, "Dense")) return false;
   const bool weight = rest.size() >= 6 && rest.compare(rest.size() - 6, 6, "weight") == 0;
-  const bool nin = std::regex_match(rest, std::regex(R"(^NIN_\d+\.W$)"));
-  return weight || nin;
+  return weight || std::regex_match(rest, nin);
 }
 }  // namespace
 

@@ -45,24 +45,6 @@ torch::Tensor empirical_field(const torch::Tensor& x, const torch::Tensor& z, co
   return combine(s, c);
 }
 
-torch::Tensor stf_target(const torch::Tensor& x, const torch::Tensor& sigma, const torch::Tensor& references,
-                         double D) {
-  const auto s64 = sigma.to(x.device(), torch::kFloat64).reshape({-1});
-  torch::Tensor w;
-  Distances s;
-  if (std::isinf(D)) {
-    s = augmented_distances(x, torch::zeros_like(s64), references);
-    w = torch::softmax(-s.d.square() / (2 * s64.square()).unsqueeze(1), 1);  // logits −‖x − Y_j‖²/(2σ²)
-  } else {
-    s = augmented_distances(x, s64 * std::sqrt(D), references);             // r = σ√D
-    const double power = static_cast<double>(s.x.size(1)) + D;
-    const auto ratio = std::get<0>(s.d.min(1, true)) / (s.d + 1e-7);
-    const auto u = torch::exp(power * torch::log(ratio));
-    w = u / (u.sum(1, true) + 1e-7);
-  }
-  return torch::mm(w, s.Y).reshape(x.sizes());
-}
-
 torch::Tensor normalize_field(const torch::Tensor& E, int64_t N, double gamma) {
   return std::sqrt(static_cast<double>(N)) * E / (E.norm(2, {1}, true) + gamma);  // √N·E/(‖E‖ + γ)
 }

@@ -1,9 +1,13 @@
 #include "pfgm/physics/pfgm_perturbation.h"
 
 #include <algorithm>
+
+#include <algorithm>
 #include <cmath>
 
 #include <torch/types.h>
+
+#include "pfgm/physics/perturbation_kernel.h"
 
 #include "pfgm/core/error.h"
 
@@ -41,6 +45,12 @@ PFGMHyperparameters pfgm_hyperparameters(double mean_sq_norm, int64_t N, double 
 double pfgm_M_reaching(double rho, int64_t N, double sigma_end, double tau) {
   PFGM_CHECK(rho > 0 && std::isfinite(rho), "[pfgm] radius to reach: got ", rho, ", expected finite > 0");
   return std::max(1.0, std::ceil(std::log(rho / (sigma_end * std::sqrt(N + 1.0))) / std::log(1 + tau)));
+}
+
+double pfgm_M_for_prior(double M, double z_max, double radius_quantile, int64_t N, double sigma_end, double tau) {
+  const double k_q = radius_ratio_quantile(N, 1.0, radius_quantile);
+  if (std::isinf(k_q)) return M;
+  return std::max(M, pfgm_M_reaching(z_max * std::sqrt(1 + k_q * k_q), N, sigma_end, tau));
 }
 
 }  // namespace pfgm::physics

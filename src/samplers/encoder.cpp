@@ -78,7 +78,9 @@ Encoding encode(networks::Model& model, const torch::Tensor& x, const SamplerOpt
     const auto chunk = x0.narrow(0, start, n);
     Encoding e;
     if (c.precond == networks::Precond::PFGM) {
-      e = encode_pfgm_ode(field_of(model), chunk.reshape({n, -1}), pfgm_ode_options(c), options);
+      auto ode = pfgm_ode_options(c);
+      if (options.z_exp >= 0) ode.z_exp = options.z_exp;  // the same path as decoding
+      e = encode_pfgm_ode(field_of(model), chunk.reshape({n, -1}), ode, options);
       e.latents = e.latents.reshape(chunk.sizes());
     } else {
       const auto labels = options.class_labels.defined() ? options.class_labels.narrow(0, start, n) : torch::Tensor();

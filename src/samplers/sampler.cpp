@@ -98,7 +98,8 @@ Samples generate(networks::Model& model, const std::vector<int64_t>& seeds, cons
       [&](int64_t start, int64_t end) {
         return prior_latents(model.config(), chunk(start, end), sample_shape, options.schedule.sigma_max);
       },
-      [&](int64_t start, int64_t end) { return std::make_unique<core::SeedStreams>(chunk(start, end)); });
+      // Churn and injected noise: each seed's second stream, independent of its prior draw.
+      [&](int64_t start, int64_t end) { return std::make_unique<core::SeedStreams>(chunk(start, end), 1); });
 }
 
 Samples decode(networks::Model& model, const torch::Tensor& latents, const SamplerOptions& options,

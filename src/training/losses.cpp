@@ -4,6 +4,7 @@
 
 #include "pfgm/physics/empirical_field.h"
 #include "pfgm/physics/preconditioning.h"
+#include "pfgm/physics/stable_target_field.h"
 
 namespace pfgm::training {
 
@@ -40,14 +41,17 @@ torch::Tensor PFGMPPLoss::operator()(networks::Model& net, const torch::Tensor& 
 torch::Tensor PFGMLoss::operator()(networks::Model& net, const torch::Tensor& y_small, const torch::Tensor& charges,
                                    at::Generator& gen) const {
   const int64_t N = y_small[0].numel();
+  // The draws on the CPU generator, the field (float64) where the charges are.
+  const auto device = y_small.device();
   const auto p = physics::pfgm_perturb(y_small.reshape({y_small.size(0), -1}).cpu(), perturbation, gen);
+  const auto x = p.x.to(device), z = p.z.to(device);
   torch::Tensor target;
   {
     at::NoGradGuard no_grad;
-    const auto E = physics::empirical_field(p.x, p.z, charges.reshape({charges.size(0), -1}).cpu());
-    target = physics::normalize_field(E, N, gamma).to(y_small.device(), torch::kFloat32);
+    const auto E = physics::empirical_field(x, z, charges.reshape({charges.size(0), -1}));
+    target = physics::normalize_field(E, N, gamma).to(torch::kFloat32);
   }
-  const auto pred = net.field(p.x.to(y_small.device(), torch::kFloat32), p.z.to(y_small.device()));
+  const auto pred = net.field(x.to(torch::kFloat32), z);
   return 0.5 * (pred - target).pow(2);
 }
 

@@ -44,6 +44,8 @@ std::pair<json, json> defaults(const TrainOverrides& o, std::string& preset_name
   json network, training = kOfficialTraining;
   PFGM_CHECK(o.preset.empty() || o.arch.empty(), "[arch] give a preset or an arch, not both");
   if (!o.arch.empty()) {
+    PFGM_CHECK(o.objective != "pfgm", "[arch] --arch builds train.py's PFGM++/EDM networks; the original PFGM takes "
+               "a preset (fashion-mnist-pfgm, cifar10-pfgm-*)");
     PFGM_CHECK(o.arch == "ddpmpp" || o.arch == "ncsnpp" || o.arch == "adm", "[arch] ", o.arch,
                ": expected ddpmpp, ncsnpp or adm");
     network = networks::preset_config(o.arch == "adm" ? "imagenet64-adm" : "cifar10-" + o.arch);
@@ -76,7 +78,6 @@ void override_network(json& network, const TrainOverrides& o, double augment) {
   if (!o.aug_dim.empty()) network["D"] = physics::parse_aug_dim(o.aug_dim, "aug_dim");
   if (o.pfgmpp == 0) network["D"] = "inf";
   if (type == "NCSNpp") {  // score_sde's names for the same flags
-    PFGM_CHECK(o.aug_dim.empty() && o.pfgmpp < 0, "[aug_dim] the original PFGM has D = 1");
     if (o.cbase) network["nf"] = o.cbase;
     if (!o.cres.empty()) network["ch_mult"] = o.cres;
     if (o.nblock) network["num_res_blocks"] = o.nblock;
@@ -89,6 +90,24 @@ void override_network(json& network, const TrainOverrides& o, double augment) {
     if (p.z_exp >= 0) network["z_exp"] = p.z_exp;
     if (p.upper_norm >= 0) network["upper_norm"] = p.upper_norm;
   }
+}
+
+// Flags of one objective given to the other are errors, not silently ignored.
+void check_objective_flags(const TrainOverrides& o, const TrainConfig& c) {
+  const auto& p = o.pfgm;
+  const std::pair<bool, const char*> pfgm_only[] = {
+      {p.large_batch > 0, "large_batch"}, {p.tau >= 0, "tau"},        {p.sigma_end >= 0, "sigma_end"},
+      {p.M >= 0, "M"},                    {p.restrict_M >= 0, "restrict_M"}, {p.reduce_mean >= 0, "reduce_mean"},
+      {p.gamma >= 0, "gamma"},            {p.z_max >= 0, "z_max"},    {p.z_exp >= 0, "z_exp"},
+      {p.upper_norm >= 0, "upper_norm"},  {p.grad_clip >= 0, "grad_clip"}, {p.ema_rate >= 0, "ema_rate"}};
+  for (const auto& [given, name] : pfgm_only)
+    PFGM_CHECK(c.pfgm || !given, "[", name, "] an original-PFGM option: add --objective pfgm");
+  const std::pair<bool, const char*> pfgmpp_only[] = {
+      {o.stf, "stf"}, {o.lsun, "lsun"}, {o.official_clip, "official_clip"}, {o.augment > 0, "augment"},
+      {o.cond, "cond"}, {!o.aug_dim.empty() || o.pfgmpp >= 0, "aug_dim"}};
+  for (const auto& [given, name] : pfgmpp_only)
+    PFGM_CHECK(!c.pfgm || !given, "[", name, "] not an option of the original PFGM (D = 1, unconditional, no augment pipe)");
+  PFGM_CHECK(o.stf || o.rbatch == 0, "[rbatch] the reference batch of --stf 1");
 }
 
 // The original PFGM's perturbation, field batch and optimiser settings.
@@ -141,7 +160,7 @@ TrainConfig resolve_train_config(const TrainOverrides& o, c10::DeviceType device
   c.pipeline.channels_last = o.channels_last >= 0 ? o.channels_last != 0 : training.at("channels_last").get<bool>();
   c.pipeline.precision = parse_precision(o.amp.empty() ? training.at("amp").get<std::string>() : o.amp, "amp", device);
   if (network.value("precond", "") == "pfgm") pfgm_options(c, o.pfgm, training);
-  PFGM_CHECK(!c.pfgm || (!o.stf && !o.lsun), "[stf] --stf and --lsun are PFGM++ options");
+  check_objective_flags(o, c);
   c.pipeline.stf = o.stf;
   c.pipeline.rbatch = o.rbatch > 0 ? o.rbatch : 4096;
   PFGM_CHECK(!o.stf || c.options.batch_gpu == 0 || c.options.batch_gpu == c.options.batch, "[batch_gpu] --stf ",
@@ -172,17 +191,15 @@ void fit_pfgm_to_data(TrainConfig& c, const data::ImageDataset& dataset) {
   const auto y = io::to_model_range(dataset.images).flatten(1).to(at::kDouble);
   const auto& p = c.pipeline.pfgm_perturbation;
   const auto h = physics::pfgm_hyperparameters(y.square().sum(1).mean().item<double>(), y.size(1), p.sigma_end, p.tau);
-  if (c.pipeline.pfgm_perturbation.M == 0) {
-    // A truncated prior (R ≤ k_q·z_max): the perturbations reach its farthest points, at the
-    // augmented radius z_max·sqrt(1 + k_q²), as the vector recipe does.
-    const double k_q = physics::radius_ratio_quantile(y.size(1), 1.0, net.value("radius_quantile", 1.0));
-    c.pipeline.pfgm_perturbation.M =
-        std::isinf(k_q) ? h.M : std::max(h.M, physics::pfgm_M_reaching(h.z_max * std::sqrt(1 + k_q * k_q), y.size(1)));
+  if (z_from_data) {
+    net["z_max"] = h.z_max;
+    if (c.pfgm_given.upper_norm < 0) net["upper_norm"] = h.upper_norm;
+    if (c.pfgm_given.z_exp < 0) net["z_exp"] = physics::pfgm_z_exp(h.z_max);
   }
-  if (!z_from_data) return;
-  net["z_max"] = h.z_max;
-  if (c.pfgm_given.upper_norm < 0) net["upper_norm"] = h.upper_norm;
-  if (c.pfgm_given.z_exp < 0) net["z_exp"] = h.z_max / 8;
+  // M from the data, raised for a truncated prior so that the perturbations reach it.
+  if (c.pipeline.pfgm_perturbation.M == 0)
+    c.pipeline.pfgm_perturbation.M = physics::pfgm_M_for_prior(h.M, net["z_max"].get<double>(),
+                                                               net.value("radius_quantile", 1.0), y.size(1), p.sigma_end, p.tau);
 }
 
 networks::ModelConfig model_config_for(const TrainConfig& c, const data::ImageDataset& dataset) {

@@ -31,10 +31,10 @@ networks::ModelConfig vector_model_config(const VectorRecipe& r, const torch::Te
     // upper_norm < 0 takes the official clip of the prior radius from the App. B.2 formula (the
     // largest distance the training perturbations reach); 0 keeps the exact law.
     c.upper_norm = r.upper_norm < 0 ? h.upper_norm : r.upper_norm;
+    c.z_exp = r.z_exp;
     // A prior truncated at R ≤ k_q·z_max: the perturbations reach its farthest points, at the
     // augmented radius z_max·sqrt(1 + k_q²), so that the ODE starts where the field was trained.
-    const double k_q = physics::radius_ratio_quantile(c.N, 1.0, c.radius_quantile);
-    c.network["M"] = std::isinf(k_q) ? h.M : std::max(h.M, physics::pfgm_M_reaching(h.z_max * std::sqrt(1 + k_q * k_q), c.N));
+    c.network["M"] = physics::pfgm_M_for_prior(h.M, h.z_max, c.radius_quantile, c.N);
   } else {
     PFGM_CHECK(r.objective == "pfgmpp", "[objective] got '", r.objective, "', expected pfgmpp or pfgm");
     c.D = r.D;

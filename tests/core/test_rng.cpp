@@ -21,3 +21,13 @@ TEST(ParseSeeds, ListsAndRanges) {
   EXPECT_THROW(core::parse_seeds("5-2"), Error);
   EXPECT_THROW(core::parse_seeds("1,,2"), Error);
 }
+
+TEST(SeedStreams, StreamsOfOneSeedAreIndependent) {
+  // Stream 0 (the prior) and stream 1 (a sampler's noise) of the same seed draw different numbers;
+  // stream 0 is the plain seed's generator.
+  core::SeedStreams prior({42}), noise({42}, 1);
+  const auto a = prior.randn({64}, torch::kFloat64), b = noise.randn({64}, torch::kFloat64);
+  EXPECT_GT((a - b).abs().max().item<double>(), 0.1);
+  auto g = core::make_generator(42);
+  EXPECT_TRUE(a[0].equal(at::randn({64}, g, torch::kFloat64)));
+}

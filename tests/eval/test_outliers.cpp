@@ -23,7 +23,7 @@ TEST(Outliers, ShareAboveTheHeldOutMaximum) {
   auto img = [](int v) { return torch::full({1, 1, 4, 4}, v, torch::kUInt8); };
   const auto train = torch::cat({img(0), img(255)}), heldout = torch::cat({img(0), img(255), img(0)});
   const auto samples = torch::cat({img(128), img(0), img(255), img(255)});
-  const auto r = pfgm::eval::outlier_share(train, heldout, samples);
+  const auto r = pfgm::eval::outlier_share(pfgm::eval::outlier_reference(train, heldout), samples);
   EXPECT_EQ(r.threshold, 0);
   EXPECT_DOUBLE_EQ(r.share, 0.25);
   EXPECT_NEAR(r.max_distance, 4 * (2 - 128 / 127.5), 1e-6);  // 16 pixels at 128/127.5 − 1, nearest white (+1)

@@ -8,6 +8,7 @@
 #include "pfgm/io/safetensors.h"
 #include "pfgm/physics/empirical_field.h"
 #include "pfgm/physics/pfgm_perturbation.h"
+#include "pfgm/physics/stable_target_field.h"
 #include "test_paths.h"
 
 using namespace pfgm;

@@ -12,9 +12,13 @@ namespace pfgm::core {
 // A CPU Philox/MT generator seeded with `seed` (LibTorch's default CPU algorithm).
 at::Generator make_generator(uint64_t seed);
 
+// One generator per seed (its low 32 bits, as numpy's RandomState takes them). `stream` tells
+// independent uses of the same seeds apart: stream k > 0 seeds its generators with a 32-bit hash
+// of (seed, k), so a sampler's noise (stream 1) does not repeat the prior draw of the same seed
+// (stream 0: the seed itself).
 class SeedStreams {
  public:
-  explicit SeedStreams(const std::vector<int64_t>& seeds);
+  explicit SeedStreams(const std::vector<int64_t>& seeds, uint64_t stream = 0);
   int64_t size() const { return static_cast<int64_t>(generators_.size()); }
   at::Generator& operator[](int64_t i) { return generators_.at(static_cast<size_t>(i)); }
   // Standard normal draws, `sample_shape` per sample, stacked to [B, sample_shape...] (float64 on

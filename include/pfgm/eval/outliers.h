@@ -12,7 +12,15 @@ struct OutlierShare {
   double max_distance = 0;  // the samples' largest nearest-training distance
 };
 
-// uint8 images [n, C, H, W]: training set, held-out set and samples.
-OutlierShare outlier_share(const torch::Tensor& train, const torch::Tensor& heldout, const torch::Tensor& samples);
+struct OutlierReference {
+  torch::Tensor train;    // the training images, flattened, float64 in [−1, 1]
+  double threshold = 0;   // the largest nearest-training distance of the held-out images
+};
+
+// uint8 images [n, C, H, W]: the training set and the held-out set (made once for many sample sets).
+OutlierReference outlier_reference(const torch::Tensor& train, const torch::Tensor& heldout);
+
+// samples: uint8 [n, C, H, W].
+OutlierShare outlier_share(const OutlierReference& reference, const torch::Tensor& samples);
 
 }  // namespace pfgm::eval

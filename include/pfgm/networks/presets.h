@@ -14,7 +14,7 @@ struct Preset {
   nlohmann::json config;  // a complete ModelConfig JSON
   // Training defaults for `pfgm train --preset` in train.py's units (data, duration and lr_rampup
   // in Mimg, batch, lr, ema in Mimg, augment, tick in kimg, steps for the grid); those not given
-  // are train.py's. Empty for presets that only name a network (original PFGM).
+  // are train.py's (original PFGM: configs/poisson's for CIFAR-10 DDPM++, train_config.cpp).
   nlohmann::json training = nlohmann::json::object();
 };
 

@@ -13,13 +13,6 @@ namespace pfgm::physics {
 torch::Tensor empirical_field(const torch::Tensor& x, const torch::Tensor& z, const torch::Tensor& charges,
                              double D = 1);
 
-// The stable target field (Xu et al. 2023, "Stable target field", ICLR; spec 1.5): the posterior
-// mean of the clean image under the kernel, estimated over reference images Y [M, ...],
-// Σ_j w_j Y_j with w_j ∝ p_r(x | Y_j). Finite D: w_j = ratio_j^(N+D)/(Σ_k ratio_k^(N+D) + 1e−7) with
-// the min-ratio of empirical_field at r = σ√D (the D augmented coordinates collapsed into their
-// norm); D = ∞: w = softmax_j(−‖x − Y_j‖²/(2σ²)). x [B, ...], σ [B]; returns x's shape, float64.
-torch::Tensor stf_target(const torch::Tensor& x, const torch::Tensor& sigma, const torch::Tensor& references, double D);
-
 // The training target √N·Ê/(‖Ê‖ + γ) of [B, N+1] fields (√N, not √(N+1), as the reference).
 torch::Tensor normalize_field(const torch::Tensor& E, int64_t N, double gamma);
 

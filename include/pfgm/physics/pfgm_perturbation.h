@@ -32,4 +32,12 @@ PFGMHyperparameters pfgm_hyperparameters(double mean_sq_norm, int64_t N, double 
 // m has the typical norm σ·(1+τ)^m·sqrt(N+1) (‖(ε, ε_z)‖ ≈ sqrt(N+1)), so M = ⌈ln(ρ/(σ·sqrt(N+1)))/ln(1+τ)⌉.
 double pfgm_M_reaching(double rho, int64_t N, double sigma_end = 0.01, double tau = 0.03);
 
+// M for a prior truncated at R ≤ k_q·z_max (radius quantile q): at least `M`, and enough for the
+// perturbations to reach the prior's farthest points, at the augmented radius z_max·sqrt(1 + k_q²).
+double pfgm_M_for_prior(double M, double z_max, double radius_quantile, int64_t N, double sigma_end = 0.01,
+                        double tau = 0.03);
+
+// z_exp for new data: z_max/8, CIFAR-10's official ratio (5 of 40; spec 7.6).
+inline double pfgm_z_exp(double z_max) { return z_max / 8; }
+
 }  // namespace pfgm::physics

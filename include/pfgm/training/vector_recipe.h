@@ -19,6 +19,7 @@ struct VectorRecipe {
   double kappa = 0;                  // input weight of PFGMPPLoss (0: off)
   double radius_quantile = 0.9;      // q: kernel and prior truncated at R ≤ k_q·r (finite D and PFGM); 1 = exact
   double upper_norm = 0;             // PFGM prior clip: < 0 the App. B.2 value, 0 the exact law
+  double z_exp = 1;                  // PFGM: v_z substitution below z_exp when sampling (unit-scale data)
   int64_t iters = 4000, batch = 512, lr_rampup = 200, large_batch = 2048;  // lr_rampup in steps
   double lr = 2e-3, ema = 5e4;       // ema: half-life in samples
   uint64_t seed = 0;
