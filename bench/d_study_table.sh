@@ -41,3 +41,29 @@ for name, label in rows:
     print("| %s | %.2f | %.2f | %.1f%% | %s (%d) | %s | %s | %s |" % (
         label, q["fd"], q["fd_floor"], 100 * q["confident"], sampler, q["nfe"], outl, lk, m.group(1) if m else "–"))
 PY
+
+# The robustness sweeps: FD per setting (columns), one row per network, and the baseline's outliers.
+python3 - "$out" <<'PY'
+import json, os, sys
+path = os.path.join(sys.argv[1], "robustness", "robustness.jsonl")
+if not os.path.exists(path):
+    sys.exit(0)
+rows, cols = {}, []
+for line in open(path):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    key = "base" if r["sweep"] == "base" else "%s %g" % (r["sweep"], r["value"])
+    if key not in cols:
+        cols.append(key)
+    rows.setdefault(r["label"], {})[key] = r
+order = ["base"] + sorted([c for c in cols if c != "base"], key=lambda c: (c.split()[0], float(c.split()[1])))
+print()
+print("| network | outliers (base) | " + " | ".join("FD " + c.replace("alpha", "α") for c in order) + " |")
+print("|---|---|" + "---|" * len(order))
+for label, r in rows.items():
+    b = r.get("base")
+    outl = "%.1f%%" % (100 * b["outlier_share"]) if b and b.get("outlier_share") is not None else "–"
+    print("| %s | %s | " % (label, outl) + " | ".join("%.2f" % r[c]["fd"] if c in r else "" for c in order) + " |")
+PY
