@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The D study (docs/benchmarks/d-study.md): Fashion-MNIST at the main job's budget (1100 steps of
-# 64) for the original PFGM and PFGM++ at D = 1 (exact kernel and the official clip), 4, 128, 2048
-# and ∞, each with the main job's quality report (FD, classifier score, confident share).
+# 64) for the original PFGM and PFGM++ at D = 1 (exact kernel, the official clip, the radius law
+# truncated at q = 0.9), 4, 128, 2048 and ∞, each with the main job's quality report (FD,
+# classifier score, confident share).
 # Usage: bash bench/d_study.sh [OUTDIR] [extra pfgm train flags...]
 set -euo pipefail
 out=${1:-runs/d-study}
@@ -21,6 +22,7 @@ run pfgm --objective pfgm
 run D128 --aug_dim 128
 run D1 --aug_dim 1
 run D1-clip --aug_dim 1 --official_clip
+run D1-q09 --aug_dim 1 --radius_quantile 0.9
 run D4 --aug_dim 4
 run D2048 --aug_dim 2048
 run Dinf --pfgmpp 0
