@@ -21,6 +21,7 @@
 #include "pfgm/io/png.h"
 #include "pfgm/samplers/sampler.h"
 #include "pfgm/training/mixed_precision.h"
+#include "pfgm/io/output_folder.h"
 
 namespace pfgm::cli {
 
@@ -87,14 +88,14 @@ void run_generate(const GenerateArgs& a) {
   }();
   end_progress();
   const auto images = io::to_uint8(samples.x);
-  fs::create_directories(a.outdir);
+  io::make_output_folder(a.outdir, "--outdir");
   for (size_t i = 0; i < seeds.size(); ++i) {
     char name[64];
     fs::path dir = a.outdir;
     if (a.subdirs) {
       std::snprintf(name, sizeof name, "%06lld", (long long)(seeds[i] - seeds[i] % 1000));
       dir /= name;
-      fs::create_directories(dir);
+      io::make_output_folder(dir.string(), "--outdir");
     }
     std::snprintf(name, sizeof name, "%06lld.png", (long long)seeds[i]);
     io::write_png((dir / name).string(), images[static_cast<int64_t>(i)]);

@@ -22,6 +22,7 @@ namespace {
 
 struct InfoArgs {
   std::string preset, config, checkpoint;
+  std::vector<std::string> verify;
   bool keys = false, list = false, json = false;
   int depth = 2;
 };
@@ -68,7 +69,19 @@ int64_t forward_flops(networks::Model& model) {
   return counter.flops();
 }
 
+// Reads every file in full: a model file must build its network and load, any other safetensors
+// file (a training state, reference statistics) must pass the format's checks.
+void verify_files(const std::vector<std::string>& files) {
+  for (const auto& f : files) {
+    const auto file = io::read_safetensors(f);
+    if (file.metadata.count("config")) networks::load_model(f);
+    std::printf("ok %s (%zu tensors%s)\n", f.c_str(), file.tensors.size(),
+                file.metadata.count("config") ? ", a model" : file.metadata.count("training_state") ? ", a training state" : "");
+  }
+}
+
 void run_info(const InfoArgs& a) {
+  if (!a.verify.empty()) return verify_files(a.verify);
   if (a.list) {
     for (const auto& p : networks::presets()) std::printf("%-20s %s\n", p.name.c_str(), p.description.c_str());
     return;
@@ -93,7 +106,11 @@ void run_info(const InfoArgs& a) {
       }
     }
     at::manual_seed(0);
-    model = std::make_shared<networks::Model>(networks::ModelConfig::from_json(j));
+    try {
+      model = std::make_shared<networks::Model>(networks::ModelConfig::from_json(j));
+    } catch (const Error& e) {
+      throw Error("[info] " + (a.config.empty() ? "preset " + a.preset : "--config " + a.config) + ": " + e.what());
+    }
   }
   if (a.keys) {
     for (const auto& [name, t] : io::state_dict(*model)) std::printf("%s %s\n", name.c_str(), shape_string(t).c_str());
@@ -128,6 +145,8 @@ void add_info_command(CLI::App& app) {
   c->add_option("--config", a->config, "a model config JSON file")->check(CLI::ExistingFile);
   c->add_option("--checkpoint", a->checkpoint, "a pfgm model file (.safetensors)")->check(CLI::ExistingFile);
   c->add_flag("--list", a->list, "list the presets");
+  c->add_option("--verify", a->verify, "safetensors files to read in full (models also built and loaded); "
+                "exits non-zero at the first that fails");
   c->add_flag("--keys", a->keys, "print the state_dict: one 'name (shape)' line per tensor");
   c->add_option("--depth", a->depth, "levels of the module tree")->check(CLI::Range(1, 8))->capture_default_str();
   c->add_flag("--json", a->json, "one JSON line: config, parameters, FLOPs");

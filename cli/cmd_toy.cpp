@@ -42,7 +42,10 @@ void add_train_flags(CLI::App* c, ToyOptions& o) {
   c->add_option("--sigma_data", o.recipe.sigma_data, "sigma_data of the preconditioning")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--P_mean", o.recipe.P_mean, "mean of ln(sigma) in training")->capture_default_str();
   c->add_option("--P_std", o.recipe.P_std, "std of ln(sigma) in training")->check(CLI::PositiveNumber)->capture_default_str();
-  c->add_option("--resume", o.resume, "training-state-*.safetensors to continue from");
+  c->add_option("--resume", o.resume, "training-state-*.safetensors to continue from, or a run directory: its newest "
+                "state that loads (the run continues there)");
+  c->add_option("--dump", o.recipe.dump, "training state every this many ticks (0: at the end only)")->check(CLI::NonNegativeNumber);
+  c->add_option("--keep", o.recipe.keep, "keep only the newest this many training states (0: all)")->check(CLI::NonNegativeNumber);
   c->add_option("--outdir", o.outdir, "run directory")->capture_default_str();
 }
 

@@ -15,7 +15,9 @@
 #include "pfgm/io/checkpoint.h"
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/training/image_pipeline.h"
+#include "pfgm/training/state_files.h"
 #include "pfgm/training/training_driver.h"
+#include "pfgm/io/input_file.h"
 
 namespace pfgm::cli {
 
@@ -42,8 +44,13 @@ std::shared_ptr<networks::Model> make_network(const TrainArgs& a, const training
 void run_train(TrainArgs a) {
   const int threads = core::configure_process(a.threads);
   const auto device = core::parse_device(a.device);
-  PFGM_CHECK(a.resume.empty() || fs::is_regular_file(a.resume), "[--resume] ", a.resume, ": no such file");
-  PFGM_CHECK(a.transfer.empty() || fs::is_regular_file(a.transfer), "[--transfer] ", a.transfer, ": no such file");
+  if (!a.resume.empty() && fs::is_directory(a.resume)) {  // requeue-friendly: continue the run in its folder
+    a.outdir = a.resume;
+    a.nosubdir = true;
+    a.resume = training::newest_training_state(a.resume);
+  }
+  if (!a.resume.empty()) io::check_input_file(a.resume, "--resume");
+  if (!a.transfer.empty()) io::check_input_file(a.transfer, "--transfer");
   PFGM_CHECK(a.precond == "edm", "[--precond] ", a.precond, ": pfgm trains the EDM/PFGM++ preconditioning only, "
              "expected edm (the original PFGM: --objective pfgm)");
   at::globalContext().setBenchmarkCuDNN(a.bench);
@@ -146,9 +153,11 @@ void add_train_command(CLI::App& app) {
   c->add_option("--tick", a->o.tick, "progress interval in kimg")->check(CLI::PositiveNumber);
   c->add_option("--snap", a->o.snap, "network snapshot every this many ticks (0: at the end only)")->check(CLI::NonNegativeNumber);
   c->add_option("--dump", a->o.dump, "training state every this many ticks (0: at the end only)")->check(CLI::NonNegativeNumber);
+  c->add_option("--keep", a->o.keep, "keep only the newest this many training states (0: all)")->check(CLI::NonNegativeNumber);
   c->add_option("--seed", a->o.seed, "random seed")->capture_default_str();
   c->add_option("--transfer", a->transfer, "network snapshot to start from (no EMA ramp-up)");
-  c->add_option("--resume", a->resume, "training-state-*.safetensors to continue bit-identically");
+  c->add_option("--resume", a->resume, "training-state-*.safetensors to continue bit-identically, or a run "
+                "directory: continue in it from its newest state that loads");
   c->add_flag("-n,--dry-run", a->dry_run, "print the training options and exit");
   c->add_flag("--official_clip", a->o.official_clip, "clip the Beta draw to [1e-3, 1-1e-3] as the official loss");
   add_objective_train_flags(c, a->o);

@@ -14,6 +14,8 @@
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/samplers/encoder.h"
 #include "pfgm/samplers/sampler.h"
+#include "pfgm/io/output_folder.h"
+#include "pfgm/io/input_file.h"
 
 namespace pfgm::cli::latent {
 
@@ -22,7 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 void write_images(const std::string& outdir, const torch::Tensor& images) {
-  fs::create_directories(outdir);
+  io::make_output_folder(outdir, "--outdir");
   for (int64_t i = 0; i < images.size(0); ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "%06lld.png", (long long)i);
@@ -87,7 +89,7 @@ void run_encode(const EncodeArgs& a) {
 void run_decode(const DecodeArgs& a) {
   PFGM_CHECK(!a.latents.empty(), "[--latents] required: a latents file written by pfgm encode");
   PFGM_CHECK(!a.outdir.empty(), "[--outdir] required: where the images go");
-  PFGM_CHECK(fs::is_regular_file(a.latents), "[--latents] ", a.latents, ": no such file");
+  io::check_input_file(a.latents, "--latents");
   const auto file = io::read_safetensors(a.latents);
   const auto* t = file.find("latents");
   PFGM_CHECK(t, "[--latents] ", a.latents, ": no tensor 'latents' (expected a file written by pfgm encode)");

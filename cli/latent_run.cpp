@@ -15,6 +15,7 @@
 #include "pfgm/io/png.h"
 #include "pfgm/networks/model_file.h"
 #include "pfgm/samplers/solver_table.h"
+#include "pfgm/io/input_file.h"
 
 namespace pfgm::cli::latent {
 
@@ -37,7 +38,7 @@ double meta_number(const Metadata& m, const std::string& key, double fallback) {
 }
 
 std::string read_file(const std::string& path, const std::string& flag) {
-  PFGM_CHECK(fs::is_regular_file(path), "[", flag, "] ", path, ": no such file");
+  io::check_input_file(path, flag);
   std::ifstream f(path, std::ios::binary);
   std::stringstream s;
   s << f.rdbuf();
@@ -117,7 +118,7 @@ torch::Tensor load_images(const std::string& path, int64_t num, const Network& n
   PFGM_CHECK(num > 0, "[--num] got ", num, ", expected > 0");
   torch::Tensor images;
   if (fs::path(path).extension() == ".npz") {
-    PFGM_CHECK(fs::is_regular_file(path), "[--images] ", path, ": no such file");
+    io::check_input_file(path, "--images");
     for (const auto& [key, array] : io::read_npz(path))
       if (key == "x") images = array;
     PFGM_CHECK(images.defined(), "[--images] ", path,

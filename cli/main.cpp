@@ -1,5 +1,6 @@
 // The `pfgm` command: a table of subcommands; every pfgm::Error or bad flag becomes one line on
 // stderr and a non-zero exit status.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -12,6 +13,9 @@
 #include "pfgm/core/error.h"
 
 int main(int argc, char** argv) {
+  // A write beyond the file-size limit (RLIMIT_FSIZE) fails with EFBIG and is reported like a full
+  // disk, instead of killing the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"pfgm: Poisson Flow Generative Models (PFGM and PFGM++) — train, sample, evaluate"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "pfgm 0.1.0");

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "pfgm/core/error.h"
+#include "pfgm/io/input_file.h"
 
 namespace pfgm::cli {
 
@@ -12,8 +13,10 @@ namespace fs = std::filesystem;
 
 std::string find_network(const std::string& path) {
   PFGM_CHECK(!path.empty(), "[--network] required: a network-snapshot-*.safetensors file or a run directory");
-  if (fs::is_regular_file(path)) return path;
-  PFGM_CHECK(fs::is_directory(path), "[--network] ", path, ": no such file or directory");
+  if (!fs::is_directory(path)) {
+    io::check_input_file(path, "--network");
+    return path;
+  }
   std::vector<std::string> found;
   for (const auto& e : fs::directory_iterator(path)) {
     const auto name = e.path().filename().string();

@@ -22,6 +22,7 @@
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/samplers/sampler.h"
 #include "pfgm/training/mixed_precision.h"
+#include "pfgm/io/output_folder.h"
 
 namespace pfgm::cli {
 
@@ -103,7 +104,7 @@ void run_robustness(const RobustnessArgs& a) {
   for (double v : a.alphas) PFGM_CHECK(v >= 0, "[--alpha] got ", v, ", expected ≥ 0");
   std::vector<std::string> files;
   for (const auto& n : a.networks) files.push_back(find_network(n));
-  fs::create_directories(a.outdir);
+  io::make_output_folder(a.outdir, "--outdir");
   data::ImageDatasetOptions d;
   d.use_labels = true;
   d.pad_to = networks::load_model(files[0])->config().img_resolution();

@@ -11,6 +11,7 @@
 #include "pfgm/eval/feature_stats.h"
 #include "pfgm/networks/classifier.h"
 #include "pfgm/training/classifier_training.h"
+#include "pfgm/io/output_folder.h"
 #include "run_control.h"
 
 namespace pfgm::cli {
@@ -64,7 +65,7 @@ SampleJudge::SampleJudge(const data::ImageDataset& train, const SampleReportOpti
                                               });
     end_progress();
     classifier_accuracy_ = r.heldout_accuracy;
-    fs::create_directories(fs::absolute(o.classifier).parent_path());
+    io::make_output_folder(fs::absolute(o.classifier).parent_path().string(), "--classifier");
     networks::save_classifier(o.classifier, net);
   }
   s.detector = eval::make_classifier_detector(o.classifier, o.device);

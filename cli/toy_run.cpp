@@ -19,6 +19,9 @@
 #include "pfgm/physics/augmented_space.h"
 #include "pfgm/samplers/sampler.h"
 #include "pfgm/training/training_driver.h"
+#include "pfgm/training/state_files.h"
+#include "pfgm/io/output_folder.h"
+#include "pfgm/io/input_file.h"
 
 namespace pfgm::cli {
 
@@ -99,7 +102,7 @@ void print_metrics(const eval::VectorMetrics& m, const ToyOptions& o, const netw
 
 std::shared_ptr<networks::Model> load_network(const ToyOptions& o) {
   PFGM_CHECK(!o.network.empty(), "[--network] required: a network-snapshot-*.safetensors file");
-  PFGM_CHECK(fs::is_regular_file(o.network), "[--network] ", o.network, ": no such file");
+  io::check_input_file(o.network, "--network");
   auto model = networks::load_model(o.network);
   PFGM_CHECK(!model->config().is_image(), "[--network] ", o.network, ": a ", networks::to_string(model->config().family),
              " model, expected a vector-data (ToyMLP) model");
@@ -110,6 +113,10 @@ std::shared_ptr<networks::Model> load_network(const ToyOptions& o) {
 
 void run_toy_train(ToyOptions o) {
   core::configure_process(o.threads);
+  if (!o.resume.empty() && fs::is_directory(o.resume)) {  // continue the run in its folder
+    o.outdir = o.resume;
+    o.resume = training::newest_training_state(o.resume);
+  }
   const auto device = core::parse_device(o.device);
   o.recipe.D = o.pfgmpp ? physics::parse_aug_dim(o.aug_dim, "--aug_dim") : physics::kInfiniteD;
   const auto points = load_points(o.data, o.n_train, o.recipe.seed);
@@ -117,7 +124,6 @@ void run_toy_train(ToyOptions o) {
   at::manual_seed(o.recipe.seed);
   auto net = std::make_shared<networks::Model>(config);
   net->to(device);
-  fs::create_directories(o.outdir);
   training::Trainer trainer(net, training::vector_train_options(o.recipe, points.size(0), o.outdir),
                             training::vector_loss(config, o.recipe, points, device));
   training::DriverOptions d;
@@ -158,7 +164,7 @@ void run_toy_eval(const ToyOptions& o) {
              ", the network expects N = ", model->config().N);
   const auto m = evaluate(*model, o, points);
   if (o.plots && !o.out.empty()) {
-    fs::create_directories(o.out);
+    io::make_output_folder(o.out, "--out");
     write_pictures(*model, o, points, m.first_samples, nullptr, o.out);
   }
   print_metrics(m, o, model->config(), 0, 0, o.network);

@@ -34,6 +34,10 @@ torch::Tensor SeedStreams::randn(at::IntArrayRef sample_shape, const torch::Tens
   return torch::stack(rows).to(options);
 }
 
+namespace {
+constexpr uint64_t kMaxSeeds = uint64_t{1} << 20;
+}
+
 std::vector<int64_t> parse_seeds(const std::string& text) {
   std::vector<int64_t> seeds;
   size_t start = 0;
@@ -51,11 +55,17 @@ std::vector<int64_t> parse_seeds(const std::string& text) {
         PFGM_CHECK(used == dash, "");
         int64_t b = std::stoll(item.substr(dash + 1), &used);
         PFGM_CHECK(used == item.size() - dash - 1 && b >= a, "");
-        for (int64_t s = a; s <= b; ++s) seeds.push_back(s);
+        PFGM_CHECK(static_cast<uint64_t>(b) - static_cast<uint64_t>(a) < kMaxSeeds, "");
+        for (int64_t s = a;; ++s) {  // no s <= b test: b may be INT64_MAX
+          seeds.push_back(s);
+          if (s == b) break;
+        }
       }
     } catch (const std::exception&) {
-      throw Error("[seeds] got '" + text + "', expected a list like 0-63 or 1,5,7-9");
+      throw Error("[seeds] got '" + text + "', expected a list like 0-63 or 1,5,7-9 (at most " +
+                  std::to_string(kMaxSeeds) + " seeds)");
     }
+    if (seeds.size() > kMaxSeeds) throw Error("[seeds] got '" + text + "': more than " + std::to_string(kMaxSeeds) + " seeds");
     if (comma == std::string::npos) break;
     start = comma + 1;
   }

@@ -16,6 +16,7 @@
 
 #include "pfgm/core/error.h"
 #include "pfgm/io/atomic_file.h"
+#include "pfgm/io/input_file.h"
 
 namespace pfgm::data {
 namespace {
@@ -50,6 +51,7 @@ std::optional<double> parse_number(const std::string& field) {
 }  // namespace
 
 torch::Tensor read_points_csv(const std::string& path) {
+  io::check_input_file(path, "csv");
   std::ifstream in(path);
   PFGM_CHECK(in.is_open(), "[csv] ", path, ": cannot open for reading (", std::strerror(errno), ")");
   std::vector<double> values;

@@ -2,17 +2,22 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
+#include <string>
 #include <memory>
 #include <vector>
 
 #include <torch/types.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/io/input_file.h"
 
 namespace pfgm::data {
 
 namespace {
+constexpr uint64_t kChunk = uint64_t{1} << 20;  // the first read; each next one doubles the data
+
 struct GzCloser {
   void operator()(gzFile f) const { gzclose(f); }
 };
@@ -36,6 +41,7 @@ uint32_t big_endian(const unsigned char* b) {
 }  // namespace
 
 torch::Tensor read_idx(const std::string& path) {
+  io::check_input_file(path, "idx");
   std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));  // reads plain files too
   PFGM_CHECK(f, "[idx] ", path, ": cannot open");
   unsigned char magic[4];
@@ -56,9 +62,17 @@ torch::Tensor read_idx(const std::string& path) {
     PFGM_CHECK(total <= (uint64_t{1} << 34), "[idx] ", path, ": the header claims more than 16 GiB of data");
     shape.push_back(n);
   }
+  // Read in chunks, so that memory follows the data present rather than the header's claim (a
+  // gzip whose header announces gigabytes it does not hold allocates no more than it holds).
+  std::string data;
+  while (data.size() < total) {
+    const size_t before = data.size(), chunk = std::min<uint64_t>(total - before, std::max<uint64_t>(kChunk, before));
+    data.resize(before + chunk);
+    PFGM_CHECK(read_exact(f.get(), data.data() + before, chunk), "[idx] ", path, ": the header announces ", total,
+               " bytes of data, the file holds fewer");
+  }
   auto t = torch::empty(shape, torch::kUInt8);
-  PFGM_CHECK(read_exact(f.get(), t.data_ptr<uint8_t>(), total), "[idx] ", path, ": the header announces ", total,
-             " bytes of data, the file holds fewer");
+  std::memcpy(t.data_ptr<uint8_t>(), data.data(), total);
   unsigned char extra;
   PFGM_CHECK(gzread(f.get(), &extra, 1) == 0, "[idx] ", path, ": data continues after the ", total,
              " bytes the header announces");

@@ -104,7 +104,12 @@ DatasetFormat detect_dataset_format(const std::string& path) {
   if (is_dir(path) && has_idx_files(path)) return DatasetFormat::Idx;
   if (is_dir(path) && is_cifar10_folder(path)) return DatasetFormat::Cifar10;
   if (is_dir(path)) return DatasetFormat::ImageFolder;
-  throw Error("[data] " + path + (is_file(path) ? ": not a dataset pfgm reads" : ": no such file or folder") +
+  struct stat s;
+  const bool exists = ::stat(path.c_str(), &s) == 0;
+  throw Error("[data] " + path +
+              (is_file(path) ? ": not a dataset pfgm reads"
+               : exists      ? ": not a regular file or folder (a pipe, socket or device)"
+                             : ": no such file or folder") +
               "; expected fashion-mnist, a folder of MNIST idx files, cifar-10-binary.tar.gz or a folder of its "
               "data_batch_*.bin, a .zip or folder of PNG images (EDM's dataset_tool.py format), or an .npz of images "
               "(key x, uint8 NHWC)");

@@ -91,6 +91,18 @@ bool parse_labels(const std::string& text, const std::string& where, std::map<st
   return true;
 }
 
+// A relative name without '..' components: one that cannot name a file outside the archive.
+bool is_safe_member(const std::string& name) {
+  if (name.empty() || name[0] == '/' || name.find('\\') != std::string::npos) return false;
+  size_t start = 0;
+  while (start <= name.size()) {
+    const size_t slash = std::min(name.find('/', start), name.size());
+    if (name.compare(start, slash - start, "..") == 0 && slash - start == 2) return false;
+    start = slash + 1;
+  }
+  return true;
+}
+
 bool is_power_of_two(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
 }  // namespace
 
@@ -114,6 +126,8 @@ ImageFolder::ImageFolder(const std::string& path) : path_(path) {
     zip_ = std::make_unique<io::ZipReader>(path);
     for (const auto& f : zip_->names()) {
       if (f == kLabelsFile) continue;
+      PFGM_CHECK(is_safe_member(f), "[data] ", path, ": member '", f,
+                 "' leaves the archive (an absolute path or a '..' component)");
       PFGM_CHECK(has_image_extension(f), "[data] ", path, ": member ", f,
                  " is not an image (expected PNG images and dataset.json only)");
       names_.push_back(f);

@@ -52,9 +52,11 @@ void write_atomically(const std::string& path, const std::function<void(std::ost
   try {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     PFGM_CHECK(out.good(), "[io] ", path, ": cannot open for writing (", std::strerror(errno), ")");
+    errno = 0;
     write(out);
     out.flush();
-    PFGM_CHECK(out.good(), "[io] ", path, ": write failed (disk full?)");
+    const int err = errno;
+    PFGM_CHECK(out.good(), "[io] ", path, ": write failed (", err ? std::strerror(err) : "disk full?", ")");
     out.close();
   } catch (...) {
     std::remove(tmp.c_str());

@@ -7,6 +7,7 @@
 
 #include "pfgm/core/error.h"
 #include "pfgm/io/zip.h"
+#include "pfgm/io/input_file.h"
 
 namespace pfgm::io {
 
@@ -104,9 +105,12 @@ torch::Tensor decode_npy(const std::string& bytes, const std::string& name) {
     shape.push_back(v);
     i += used;
   }
-  int64_t numel = 1;
+  PFGM_CHECK(shape.size() <= 32, "[npy] ", name, ": shape ", tuple, " has more than 32 dimensions");
+  // The product of the non-zero sizes bounds the strides too (a zero size empties the array, not them).
+  int64_t numel = 1, extent = 1;
   for (auto s : shape) {
-    PFGM_CHECK(s == 0 || numel <= (int64_t{1} << 40) / s, "[npy] ", name, ": shape ", tuple, " is too large");
+    PFGM_CHECK(s == 0 || extent <= (int64_t{1} << 40) / s, "[npy] ", name, ": shape ", tuple, " is too large");
+    if (s) extent *= s;
     numel *= s;
   }
   const size_t data_bytes = static_cast<size_t>(numel) * c10::elementSize(dtype->type);
@@ -124,6 +128,7 @@ void write_npz(const std::string& path, const NamedArrays& arrays) {
 }
 
 NamedArrays read_npz(const std::string& path) {
+  check_input_file(path, "npz");
   ZipReader zip(path);
   NamedArrays out;
   for (const auto& member : zip.names()) {

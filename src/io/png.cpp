@@ -91,8 +91,8 @@ torch::Tensor decode_png(const std::string& bytes, const std::string& name) {
   PFGM_CHECK(read_header(g.png, g.info, &W, &H, &C, &rowbytes), "[png] ", name, ": ", state.message,
              " (not a PNG file, or a corrupt one)");
   PFGM_CHECK(C == 1 || C == 3, "[png] ", name, ": ", C, " channels after conversion, expected 1 or 3");
-  PFGM_CHECK(uint64_t{W} * H * C <= (uint64_t{1} << 31), "[png] ", name, ": ", W, "x", H,
-             " is too large (at most 2 GiB of pixels)");
+  PFGM_CHECK(uint64_t{W} * H * C <= (uint64_t{1} << 28), "[png] ", name, ": ", W, "x", H,
+             " is too large (at most 256 MiB of pixels)");
   PFGM_CHECK(rowbytes == size_t{W} * C, "[png] ", name, ": rows of ", rowbytes, " bytes, expected ", W * C);
   auto hwc = torch::empty({H, W, C}, torch::kUInt8);
   std::vector<png_bytep> rows(H);

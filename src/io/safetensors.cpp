@@ -116,11 +116,15 @@ Entry parse_entry(const std::string& name, const json& info, uint64_t data_size,
     shape_ok = shape[i].is_number_unsigned() &&
                shape[i].get<uint64_t>() <= uint64_t(std::numeric_limits<int64_t>::max());
   PFGM_CHECK(shape_ok, what, "shape is not a list of non-negative integers: got ", brief(shape));
-  uint64_t count = 1;
+  PFGM_CHECK(shape.size() <= 32, what, "shape ", brief(shape), " has more than 32 dimensions");
+  // The product of the non-zero sizes bounds the strides too (a zero size empties the tensor, not them).
+  uint64_t count = 1, extent = 1;
   for (const auto& dim : shape) {
-    e.shape.push_back(dim.get<int64_t>());
-    PFGM_CHECK(!__builtin_mul_overflow(count, dim.get<uint64_t>(), &count), what, "shape ",
-               brief(shape), " is too large: its element count overflows 64 bits");
+    const uint64_t n = dim.get<uint64_t>();
+    e.shape.push_back(static_cast<int64_t>(n));
+    PFGM_CHECK(n == 0 || (!__builtin_mul_overflow(extent, n, &extent) && extent <= (uint64_t{1} << 48)), what,
+               "shape ", brief(shape), " is too large: more than 2^48 elements");
+    count *= n;
   }
 
   const json offsets = info.value("data_offsets", json());
@@ -224,7 +228,8 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& n
 SafetensorsFile read_safetensors(const std::string& path) {
   struct stat info {};  // POSIX, not std::filesystem: libtorch.so exports a broken copy of it
   PFGM_CHECK(::stat(path.c_str(), &info) == 0, where(path), "cannot read (", std::strerror(errno), ")");
-  PFGM_CHECK(S_ISREG(info.st_mode), where(path), "cannot read (not a regular file)");
+  PFGM_CHECK(!S_ISDIR(info.st_mode), where(path), "cannot read (is a folder, expected a file)");
+  PFGM_CHECK(S_ISREG(info.st_mode), where(path), "cannot read (not a regular file: a pipe, socket or device)");
   const auto size = static_cast<uint64_t>(info.st_size);
   std::ifstream in(path, std::ios::binary);
   PFGM_CHECK(in.good(), where(path), "cannot open for reading (", std::strerror(errno), ")");
@@ -250,11 +255,12 @@ SafetensorsFile read_safetensors(const std::string& path) {
   return out;
 }
 
-void write_safetensors(const std::string& path, const NamedTensors& tensors,
-                       const std::map<std::string, std::string>& metadata) {
+namespace {
+// The padded JSON header of `tensors` and their contiguous CPU copies, in order.
+void encode_header(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata,
+                   const std::string& path, std::string& text, std::vector<torch::Tensor>& data) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
-  std::vector<torch::Tensor> data;
   std::set<std::string> seen;
   uint64_t offset = 0;
   for (const auto& [name, tensor] : tensors) {
@@ -275,23 +281,39 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors,
     offset += bytes;
     data.push_back(t);
   }
-  std::string text;
   try {
     text = header.dump();
   } catch (const nlohmann::json::exception& e) {  // e.g. a name that is not valid UTF-8
     throw Error(where(path) + "cannot encode the header (" + e.what() + ")");
   }
   text.append((8 - text.size() % 8) % 8, ' ');
+}
 
-  write_atomically(path, [&](std::ostream& out) {
-    char length[8];
-    for (int i = 0; i < 8; ++i) length[i] = static_cast<char>((text.size() >> (8 * i)) & 0xff);
-    out.write(length, 8);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto& t : data)
-      if (t.nbytes() > 0)
-        out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
-  });
+void write_encoded(std::ostream& out, const std::string& text, const std::vector<torch::Tensor>& data) {
+  char length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<char>((text.size() >> (8 * i)) & 0xff);
+  out.write(length, 8);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  for (const auto& t : data)
+    if (t.nbytes() > 0)
+      out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
+}
+}  // namespace
+
+void write_safetensors(const std::string& path, const NamedTensors& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  std::string text;
+  std::vector<torch::Tensor> data;
+  encode_header(tensors, metadata, path, text, data);
+  write_atomically(path, [&](std::ostream& out) { write_encoded(out, text, data); });
+}
+
+void write_safetensors(std::ostream& out, const NamedTensors& tensors, const std::map<std::string, std::string>& metadata,
+                       const std::string& name_for_errors) {
+  std::string header;
+  std::vector<torch::Tensor> data;
+  encode_header(tensors, metadata, name_for_errors, header, data);
+  write_encoded(out, header, data);
 }
 
 }  // namespace pfgm::io

@@ -2,6 +2,7 @@
 
 #include <zip.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -10,6 +11,8 @@
 namespace pfgm::io {
 
 namespace {
+constexpr zip_uint64_t kChunk = zip_uint64_t{1} << 20;  // the first read; each next one doubles the data
+
 std::string open_error(int code) {
   zip_error_t e;
   zip_error_init_with_code(&e, code);
@@ -53,12 +56,25 @@ std::string ZipReader::read(const std::string& name) const {
   PFGM_CHECK(st.size <= (zip_uint64_t{1} << 32), where, ": ", st.size, " bytes, more than the 4 GiB accepted");
   zip_file_t* f = zip_fopen_index(impl_->za, static_cast<zip_uint64_t>(index), 0);
   PFGM_CHECK(f, where, ": cannot open (", zip_strerror(impl_->za), ")");
-  std::string bytes(st.size, '\0');
-  const zip_int64_t got = st.size ? zip_fread(f, bytes.data(), st.size) : 0;
+  // In chunks, so that memory follows the data actually inflated, not the size the directory
+  // declares (a member declaring gigabytes over a few bytes of data allocates no more than those).
+  std::string bytes;
+  zip_int64_t got = 0;
+  while (bytes.size() < st.size) {
+    const size_t before = bytes.size(), chunk = std::min<zip_uint64_t>(st.size - before, std::max<zip_uint64_t>(kChunk, before));
+    bytes.resize(before + chunk);
+    got = zip_fread(f, bytes.data() + before, chunk);
+    if (got <= 0) {
+      bytes.resize(before);
+      break;
+    }
+    bytes.resize(before + static_cast<size_t>(got));
+  }
   const std::string reason = got < 0 ? zip_file_strerror(f) : "";
   zip_fclose(f);
   PFGM_CHECK(got >= 0, where, ": cannot read (", reason, "); perhaps a corrupt or incomplete zip?");
-  PFGM_CHECK(static_cast<zip_uint64_t>(got) == st.size, where, ": read ", got, " bytes, expected ", st.size);
+  PFGM_CHECK(bytes.size() == st.size, where, ": holds ", bytes.size(), " bytes, its directory declares ", st.size,
+             "; perhaps a corrupt or incomplete zip?");
   return bytes;
 }
 

@@ -29,6 +29,7 @@ std::shared_ptr<Network> make_network(const ModelConfig& c) {
 }
 
 Model::Model(const ModelConfig& config) : config_(config) {
+  config.check();
   // The official PFGM checkpoints keep the network under `module.` (a DataParallel wrapper).
   model = register_module(config.family == NetworkFamily::NCSNpp ? "module" : "model", make_network(config));
   use_fp16_ = config.network.value("use_fp16", false);

@@ -8,6 +8,8 @@
 namespace pfgm::networks {
 
 namespace {
+// Bounds that keep N = C·H·W and every shape derived from it far from overflow.
+constexpr int64_t kMaxResolution = 1 << 14, kMaxChannels = 64, kMaxN = int64_t{1} << 32;
 const char* const kPhysicsKeys[] = {"model_type", "precond", "N",       "D",      "pfgmpp", "sigma_data", "sigma_min",
                                     "sigma_max",  "P_mean",  "P_std",   "z_max",  "z_min",  "gamma", "upper_norm",
                                     "z_exp", "radius_quantile"};
@@ -75,8 +77,14 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
     PFGM_CHECK(p == "edm" || p == "pfgm", "[config] precond: got '", p, "', expected edm or pfgm");
     c.precond = p == "edm" ? Precond::EDM : Precond::PFGM;
     // Image networks: N = C·H·W from the preconditioner's arguments.
-    if (j.contains("img_resolution") && !j.contains("N"))
-      c.N = j.value("img_channels", int64_t{3}) * j["img_resolution"].get<int64_t>() * j["img_resolution"].get<int64_t>();
+    if (j.contains("img_resolution")) {
+      const auto res = j["img_resolution"].get<int64_t>(), channels = j.value("img_channels", int64_t{3});
+      PFGM_CHECK(res >= 1 && res <= kMaxResolution, "[config] img_resolution: got ", res, ", expected 1 to ",
+                 kMaxResolution);
+      PFGM_CHECK(channels >= 1 && channels <= kMaxChannels, "[config] img_channels: got ", channels,
+                 ", expected 1 to ", kMaxChannels);
+      if (!j.contains("N")) c.N = channels * res * res;
+    }
     c.N = j.value("N", c.N);
     if (j.contains("D")) {
       c.D = j["D"].is_string() ? physics::parse_aug_dim(j["D"].get<std::string>(), "config D") : j["D"].get<double>();
@@ -96,15 +104,29 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("[config] ") + e.what());
   }
-  PFGM_CHECK(c.D > 0, "[config] D: got ", c.D, ", expected > 0");
-  PFGM_CHECK(c.N > 0, "[config] N: got ", c.N, ", expected > 0");
-  PFGM_CHECK(c.z_exp >= 0, "[config] z_exp: got ", c.z_exp, ", expected >= 0");
-  PFGM_CHECK(c.radius_quantile > 0 && c.radius_quantile <= 1, "[config] radius_quantile: got ", c.radius_quantile,
-             ", expected 0 < q <= 1");
+  c.check();
   c.network = j;
   for (const char* k : kPhysicsKeys) c.network.erase(k);
   c.network["N"] = c.N;  // networks for vector data read their input width from N
   return c;
+}
+
+void ModelConfig::check() const {
+  // Tags name the key alone, so that the command line reports them as its flags (--sigma_min ...).
+  PFGM_CHECK(D > 0, "[D] got ", D, ", expected > 0");
+  PFGM_CHECK(N > 0 && N <= kMaxN, "[N] got ", N, ", expected 1 to ", kMaxN);
+  for (const auto& [name, v] : {std::pair<const char*, double>{"sigma_data", sigma_data}, {"sigma_min", sigma_min},
+                                {"sigma_max", sigma_max}, {"P_std", P_std}, {"z_max", z_max},
+                                {"z_min", z_min}, {"gamma", gamma}})
+    PFGM_CHECK(std::isfinite(v) && v > 0, "[", name, "] got ", v, ", expected a finite number > 0");
+  PFGM_CHECK(std::isfinite(P_mean), "[P_mean] got ", P_mean, ", expected a finite number");
+  PFGM_CHECK(sigma_min < sigma_max, "[sigma_min/sigma_max] got ", sigma_min, " and ", sigma_max,
+             ", expected sigma_min below sigma_max");
+  PFGM_CHECK(z_min < z_max, "[z_min/z_max] got ", z_min, " and ", z_max, ", expected z_min below z_max");
+  PFGM_CHECK(std::isfinite(upper_norm) && upper_norm >= 0, "[upper_norm] got ", upper_norm, ", expected >= 0 (0: no clip)");
+  PFGM_CHECK(std::isfinite(z_exp) && z_exp >= 0, "[z_exp] got ", z_exp, ", expected >= 0");
+  PFGM_CHECK(radius_quantile > 0 && radius_quantile <= 1, "[radius_quantile] got ", radius_quantile,
+             ", expected 0 < q <= 1");
 }
 
 }  // namespace pfgm::networks

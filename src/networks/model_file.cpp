@@ -26,9 +26,16 @@ std::shared_ptr<Model> load_model(const std::string& path) {
   }
   auto model = [&] {
     layers::SkipInit skip;  // every weight is loaded below
-    return std::make_shared<Model>(ModelConfig::from_json(j));
+    try {
+      return std::make_shared<Model>(ModelConfig::from_json(j));
+    } catch (const Error& e) {
+      throw Error("[checkpoint] " + path + ": " + e.what());
+    }
   }();
   io::load_state_dict(*model, file);
+  for (const auto& [name, t] : file.tensors)  // a diverged run's weights would only sample NaN images
+    PFGM_CHECK(!t.is_floating_point() || torch::isfinite(t).all().item<bool>(), "[checkpoint] ", path, ": tensor '",
+               name, "' holds NaN or infinite values (a diverged run?)");
   return model;
 }
 

@@ -8,17 +8,22 @@
 #include <torch/nn/modules/linear.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/networks/network_options.h"
 #include "pfgm/networks/positional_embedding.h"
 
 namespace pfgm::networks {
 
 ToyMLPOptions toy_mlp_options_from_json(const nlohmann::json& c) {
   ToyMLPOptions o;
-  o.in_dim = c.value("N", o.in_dim);
-  o.out_dim = c.value("out_dim", o.in_dim);
-  o.hidden = c.value("hidden", o.hidden);
-  o.num_blocks = c.value("num_blocks", o.num_blocks);
-  o.noise_channels = c.value("noise_channels", o.noise_channels);
+  NetworkArguments a("ToyMLP", c);
+  a.read("N", o.in_dim);
+  o.out_dim = o.in_dim;
+  a.read("out_dim", o.out_dim);
+  a.read("hidden", o.hidden);
+  a.read("num_blocks", o.num_blocks);
+  a.read("noise_channels", o.noise_channels);
+  a.ignore("M");  // PFGM's training M, kept with the model for reference
+  a.finish();     // a mistyped key is an error, not a silent default
   PFGM_CHECK(o.in_dim > 0 && o.out_dim > 0 && o.hidden > 0 && o.num_blocks >= 0 && o.noise_channels >= 2 &&
                  o.noise_channels % 2 == 0,
              "[ToyMLP] invalid config ", c.dump());

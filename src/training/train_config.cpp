@@ -140,6 +140,7 @@ TrainOptions training_options(const TrainOverrides& o, const json& t) {
   r.tick_nimg = std::max<int64_t>(std::llround((o.tick > 0 ? o.tick : t.at("tick").get<double>()) * 1e3), 1);
   r.snap_ticks = o.snap >= 0 ? o.snap : t.at("snap").get<int64_t>();
   r.dump_ticks = o.dump >= 0 ? o.dump : t.at("dump").get<int64_t>();
+  r.keep_states = o.keep;
   r.seed = o.seed;
   return r;
 }

@@ -17,6 +17,8 @@
 #include "pfgm/core/rng.h"
 #include "pfgm/io/checkpoint.h"
 #include "pfgm/networks/model_file.h"
+#include "pfgm/training/state_files.h"
+#include "pfgm/io/output_folder.h"
 
 namespace pfgm::training {
 
@@ -136,6 +138,7 @@ void Trainer::save_snapshot() {
 void Trainer::save_training_state() {
   last_state_ = file_name("training-state");
   save_state(last_state_);
+  prune_training_states(options_.outdir, options_.keep_states);
 }
 
 void Trainer::checkpoint() {
@@ -172,7 +175,7 @@ void Trainer::run(const std::function<void(const Progress&)>& on_progress, const
   using clock = std::chrono::steady_clock;
   const auto& o = options_;
   PFGM_CHECK(state_->sampler.size() > 0, "[train] TrainOptions.dataset_size must be set");
-  if (!o.outdir.empty()) std::filesystem::create_directories(o.outdir);
+  if (!o.outdir.empty()) io::make_output_folder(o.outdir, "outdir");
   const auto start = clock::now();
   auto tick_start = start;
   const int64_t first_step = step_;
@@ -203,12 +206,14 @@ void Trainer::run(const std::function<void(const Progress&)>& on_progress, const
       p.tick_s = std::chrono::duration<double>(now - tick_start).count();
       p.maintenance_s = maintenance_s;
       p.cpu_mem_gb = resident_gb();
+      // The tick's stats line before its files: a state on disk implies its line is, so that a
+      // resume (which rewinds stats.jsonl to the state, state_files.h) keeps every tick once.
+      end_tick(ended, p.tick_nimg, elapsed, p.tick_s, maintenance_s);
       const auto m0 = clock::now();
       if (!o.outdir.empty() && (ended != 0 || done)) {
         if (done || (o.snap_ticks > 0 && ended % o.snap_ticks == 0)) save_snapshot();
         if (done || (o.dump_ticks > 0 && ended % o.dump_ticks == 0)) save_training_state();
       }
-      end_tick(ended, p.tick_nimg, elapsed, p.tick_s, maintenance_s);
       if (on_progress) on_progress(p);
       tick_start = clock::now();
       maintenance_s = std::chrono::duration<double>(tick_start - m0).count();

@@ -7,7 +7,9 @@
 #include "pfgm/core/duration.h"
 #include "pfgm/core/error.h"
 #include "pfgm/io/atomic_file.h"
+#include "pfgm/training/state_files.h"
 #include "pfgm/training/stop_on_signal.h"
+#include "pfgm/io/output_folder.h"
 
 namespace pfgm::training {
 
@@ -19,7 +21,9 @@ DriverResult drive(Trainer& trainer, const DriverOptions& options, RunLog* log,
   }
   const std::filesystem::path dir = trainer.options().outdir;
   if (!dir.empty()) {
-    std::filesystem::create_directories(dir);
+    io::make_output_folder(dir.string(), "outdir");
+    remove_stale_temporary_files(dir.string());  // of writes a killed run left behind
+    if (!options.resume.empty()) rewind_stats((dir / "stats.jsonl").string(), trainer.step());
     for (const auto& file : options.files)
       io::write_atomically((dir / file.first).string(), [&](std::ostream& f) { f << file.second; });
     if (log) log->open((dir / "log.txt").string());

@@ -50,7 +50,9 @@ TrainOptions vector_train_options(const VectorRecipe& r, int64_t n, const std::s
   t.lr_rampup_nimg = r.lr_rampup * r.batch;
   t.ema_halflife_nimg = r.ema;
   t.tick_nimg = std::max<int64_t>(1, std::min<int64_t>(100, r.iters / 20)) * r.batch;
-  t.snap_ticks = t.dump_ticks = 0;
+  t.snap_ticks = 0;
+  t.dump_ticks = r.dump;
+  t.keep_states = r.keep;
   t.dataset_size = n;
   t.seed = r.seed;
   t.outdir = outdir;

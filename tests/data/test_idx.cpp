@@ -63,7 +63,7 @@ TEST(Idx, HeaderLiesAreRefusedByName) {
   EXPECT_NE(error_of(cut_header).find("header ends"), std::string::npos) << error_of(cut_header);
   const auto huge = write_file("huge.idx", idx_bytes({60000, 60000, 60000}, 10), false);
   EXPECT_NE(error_of(huge).find("more than 16 GiB"), std::string::npos) << error_of(huge);
-  EXPECT_NE(error_of(::testing::TempDir() + "absent.idx").find("cannot open"), std::string::npos);
+  EXPECT_NE(error_of(::testing::TempDir() + "absent.idx").find("no such file"), std::string::npos);
 }
 
 }  // namespace

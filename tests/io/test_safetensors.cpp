@@ -216,9 +216,12 @@ TEST_F(SafetensorsTest, RejectsByteSizeMismatch) {
                      std::string(8, '\0'),
                      {"tensor 'a'", "byte size does not match", "got 8 bytes, expected 12"});
   expect_parse_error(R"({"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,0]}})",
-                     "", {"tensor 'a'", "overflows"});
+                     "", {"tensor 'a'", "too large"});
   expect_parse_error(R"({"a":{"dtype":"F64","shape":[4294967296,4294967296,2],"data_offsets":[0,0]}})",
-                     "", {"tensor 'a'", "overflows"});
+                     "", {"tensor 'a'", "too large"});
+  // A zero size empties the tensor but does not bound the others (their strides would overflow).
+  expect_parse_error(R"({"a":{"dtype":"F64","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}})",
+                     "", {"tensor 'a'", "too large"});
 }
 
 TEST_F(SafetensorsTest, RejectsBadJsonAndFields) {

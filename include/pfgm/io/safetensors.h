@@ -2,6 +2,7 @@
 // The safetensors format (u64 header length, JSON header, tiled little-endian data section):
 // a fully validating reader and an atomic writer, for checkpoints and golden test files.
 #include <map>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,5 +32,9 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& n
 // `path` atomically: on any error nothing is left behind and an existing file is untouched.
 void write_safetensors(const std::string& path, const NamedTensors& tensors,
                        const std::map<std::string, std::string>& metadata = {});
+
+// The same bytes to a stream (no temporary file); `name_for_errors` names the output in errors.
+void write_safetensors(std::ostream& out, const NamedTensors& tensors, const std::map<std::string, std::string>& metadata,
+                       const std::string& name_for_errors);
 
 }  // namespace pfgm::io

@@ -38,6 +38,7 @@ struct ModelConfig {
   std::vector<int64_t> sample_shape() const;  // [C, H, W] for images, [N] for vector data
   int64_t label_dim() const;                  // classes of a conditional model, 0 if unconditional
 
+  void check() const;  // every physics value in its range; throws pfgm::Error naming the key
   nlohmann::json to_json() const;
   static ModelConfig from_json(const nlohmann::json& j);  // unknown keys go to `network`; throws pfgm::Error
 };

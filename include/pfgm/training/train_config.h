@@ -50,6 +50,7 @@ struct TrainOverrides {
   double ls = 1;            // loss scaling
   double tick = 0;          // kimg
   int64_t snap = -1, dump = -1;
+  int64_t keep = 0;         // training states kept (the newest; 0: all)
   uint64_t seed = 0;
   bool transfer = false;    // starting from another network's weights: no EMA ramp-up (spec 5.7)
   int64_t steps = 0;        // solver steps of the samples after training

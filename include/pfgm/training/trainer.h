@@ -31,6 +31,7 @@ struct TrainOptions {
   int64_t tick_nimg = 50'000;      // images per tick (--tick, in kimg): status line and stats.jsonl
   int64_t snap_ticks = 50;         // network snapshot every this many ticks, and at the end (0: end only)
   int64_t dump_ticks = 50;         // training state every this many ticks, and at the end (0: end only)
+  int64_t keep_states = 0;         // keep only the newest this many training states (--keep; 0: all)
   int64_t dataset_size = 0;        // items the data sampler walks over (with x-flip: 2 × images)
   uint64_t seed = 0;               // training randomness: data order, σ, perturbations, dropout
   std::string outdir;              // stats.jsonl, snapshots and states go here ("" = nowhere)

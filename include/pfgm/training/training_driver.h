@@ -27,8 +27,8 @@ struct DriverResult {
 
 // Trains `trainer` (whose TrainOptions.outdir is the run directory) and calls on_progress after
 // every step. In order: the training state is loaded (nothing is written when that fails), the run
-// directory is made with options.files in it, and `log`, when given, is opened on its log.txt with
-// the header and then gets one line per tick.
+// directory is made with options.files in it (and cleared of temporary files that killed writes
+// left), and `log`, when given, is opened on its log.txt with the header and then gets one line per tick.
 DriverResult drive(Trainer& trainer, const DriverOptions& options, RunLog* log = nullptr,
                    const std::function<void(const Progress&)>& on_progress = {});
 

@@ -23,6 +23,7 @@ struct VectorRecipe {
   int64_t iters = 4000, batch = 512, lr_rampup = 200, large_batch = 2048;  // lr_rampup in steps
   double lr = 2e-3, ema = 5e4;       // ema: half-life in samples
   uint64_t seed = 0;
+  int64_t dump = 0, keep = 0;        // a training state every `dump` ticks (0: at the end only); keep the newest `keep` (0: all)
   int64_t hidden = 256, blocks = 4;  // MLP width and residual blocks
   double sigma_data = 1.0, sigma_min = 0.002, sigma_max = 20, P_mean = -0.8, P_std = 1.6;
 };
@@ -31,7 +32,7 @@ struct VectorRecipe {
 networks::ModelConfig vector_model_config(const VectorRecipe& recipe, const torch::Tensor& points);
 
 // Trainer options for n points, writing to outdir: one tick per iters/20 steps (at most 100), a
-// snapshot and a state at the end.
+// snapshot and a state at the end (and a state every recipe.dump ticks).
 TrainOptions vector_train_options(const VectorRecipe& recipe, int64_t n, const std::string& outdir);
 
 // The loss over `points` (copied to `device`): PFGM++ on batches of items, or PFGM with the field of
