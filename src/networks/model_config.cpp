@@ -10,6 +10,13 @@ namespace pfgm::networks {
 namespace {
 // Bounds that keep N = C·H·W and every shape derived from it far from overflow.
 constexpr int64_t kMaxResolution = 1 << 14, kMaxChannels = 64, kMaxN = int64_t{1} << 32;
+// An integer key; a float there (nlohmann would convert it, undefined when out of range) is an error.
+int64_t integer(const nlohmann::json& j, const char* key, int64_t fallback) {
+  if (!j.contains(key)) return fallback;
+  PFGM_CHECK(j[key].is_number_integer(), "[config] ", key, ": got ", j[key].dump(), ", expected an integer");
+  return j[key].get<int64_t>();
+}
+
 const char* const kPhysicsKeys[] = {"model_type", "precond", "N",       "D",      "pfgmpp", "sigma_data", "sigma_min",
                                     "sigma_max",  "P_mean",  "P_std",   "z_max",  "z_min",  "gamma", "upper_norm",
                                     "z_exp", "radius_quantile"};
@@ -78,14 +85,14 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
     c.precond = p == "edm" ? Precond::EDM : Precond::PFGM;
     // Image networks: N = C·H·W from the preconditioner's arguments.
     if (j.contains("img_resolution")) {
-      const auto res = j["img_resolution"].get<int64_t>(), channels = j.value("img_channels", int64_t{3});
+      const auto res = integer(j, "img_resolution", 0), channels = integer(j, "img_channels", 3);
       PFGM_CHECK(res >= 1 && res <= kMaxResolution, "[config] img_resolution: got ", res, ", expected 1 to ",
                  kMaxResolution);
       PFGM_CHECK(channels >= 1 && channels <= kMaxChannels, "[config] img_channels: got ", channels,
                  ", expected 1 to ", kMaxChannels);
       if (!j.contains("N")) c.N = channels * res * res;
     }
-    c.N = j.value("N", c.N);
+    c.N = integer(j, "N", c.N);
     if (j.contains("D")) {
       c.D = j["D"].is_string() ? physics::parse_aug_dim(j["D"].get<std::string>(), "config D") : j["D"].get<double>();
     }

@@ -2,7 +2,9 @@
 // Reading a network's constructor arguments from JSON: each key is consumed once, type errors and
 // unknown keys become pfgm::Error naming the network and the key.
 #include <set>
+#include <type_traits>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +22,16 @@ class NetworkArguments {
   void read(const char* key, T& value) {
     used_.insert(key);
     if (!config_.contains(key) || config_[key].is_null()) return;
+    // nlohmann converts a float to an integer type, undefined when out of range: ask for an integer.
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      PFGM_CHECK(config_[key].is_number_integer(), "[config] ", network_, " ", key, ": ", config_[key].dump(),
+                 " has the wrong type (expected an integer)");
+    if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+      bool integers = config_[key].is_array();
+      for (size_t i = 0; integers && i < config_[key].size(); ++i) integers = config_[key][i].is_number_integer();
+      PFGM_CHECK(integers, "[config] ", network_, " ", key, ": ", config_[key].dump(),
+                 " has the wrong type (expected a list of integers)");
+    }
     try {
       value = config_[key].get<T>();
     } catch (const nlohmann::json::exception& e) {
