@@ -1,4 +1,5 @@
 #include "bench_loop.h"
+#include "dist_flags.h"
 
 #include <sys/resource.h>
 
@@ -110,8 +111,10 @@ void sync(c10::Device device) {
 
 void run_bench_train(const LoopBenchArgs& a) {
   const int threads = core::configure_process(a.threads);
-  const auto device = core::parse_device(a.device);
+  const auto group = join_group(DistArgs{});  // under pfgm launch / torchrun: data-parallel steps
+  const auto device = device_for_rank(core::parse_device(a.device));
   auto s = setup(a);
+  s.config.options.group = group.get();
   s.config.options.total_nimg = int64_t{a.warmup + a.iters} * a.batch;
   s.config.options.tick_nimg = s.config.options.total_nimg;
   s.config.options.dataset_size = s.data.images.size(0);
@@ -129,7 +132,9 @@ void run_bench_train(const LoopBenchArgs& a) {
     last = now;
   });
   const double t = median(std::vector<double>(step_s.begin() + std::min<size_t>(a.warmup, step_s.size()), step_s.end()));
+  if (group && group->rank() != 0) return;
   auto j = common(a, s, threads, device, parameter_count(*net));
+  j["processes"] = group ? group->size() : 1;
   j["train_img_per_s"] = a.batch / t;
   j["step_ms"] = t * 1e3;
   std::printf("train %s %s: %.1f img/s (%.1f ms a step of %lld), peak RSS %.0f MB\n", training::arch_name(s.model).c_str(), a.dtype.c_str(),

@@ -23,7 +23,15 @@ struct LoopBenchArgs {
   int threads = 0;
   std::string device = "cpu";
   int iters = 5, warmup = 1;
+  int nproc = 1;                           // bench train: also in this many processes (scaling efficiency)
 };
+
+// The flags that reproduce `a` on another command line (for the processes of --nproc).
+std::vector<std::string> loop_bench_flags(const LoopBenchArgs& a);
+
+// `pfgm bench train --nproc K`: the 1-process figure here, the K-process one through `pfgm launch`,
+// and the scaling efficiency img/s(K) / (K · img/s(1)).
+void run_bench_train_scaling(const LoopBenchArgs& a);
 
 void run_bench_train(const LoopBenchArgs& a);
 void run_bench_sample(const LoopBenchArgs& a);

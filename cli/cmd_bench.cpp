@@ -124,7 +124,10 @@ void add_loop_bench(CLI::App* bench, const char* name, const char* help, void (*
   c->add_option("--iters", a->iters, "timed iterations (the median is reported)")->check(CLI::PositiveNumber)->capture_default_str();
   c->add_option("--warmup", a->warmup, "untimed iterations first")->check(CLI::NonNegativeNumber)->capture_default_str();
   name_fields(c, {{"amp", "--dtype"}, {"precision", "--dtype"}});
-  c->callback([a, run] { run(*a); });
+  if (run == run_bench_train)
+    c->add_option("--nproc", a->nproc, "also train in this many processes (pfgm launch) and print the scaling efficiency")
+        ->check(CLI::Range(1, 256))->capture_default_str();
+  c->callback([a, run] { a->nproc > 1 ? run_bench_train_scaling(*a) : run(*a); });
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <torch/types.h>
 
 #include "commands.h"
+#include "dist_flags.h"
 #include "pfgm/core/device.h"
 #include "pfgm/core/error.h"
 #include "pfgm/data/image_dataset.h"
@@ -26,6 +27,7 @@ struct FidArgs {
   uint64_t seed = 0;
   bool features = false, kid = false, is = false, json = false;
   int threads = 0;
+  DistArgs dist;  // several processes share the detector's work; rank 0 writes and prints
 };
 
 const char* distance_name(const std::string& detector) { return eval::is_classifier_file(detector) ? "FD" : "FID"; }
@@ -36,15 +38,18 @@ void run_ref(const FidArgs& a) {
   data::ImageDatasetOptions o;
   o.train = a.split == "train";
   o.max_size = a.max_images;
+  const auto group = join_group(a.dist);
   const auto dataset = data::load_image_dataset(a.data, o);
-  auto detector = eval::load_detector(a.detector, core::parse_device(a.device));
+  auto detector = eval::load_detector(a.detector, device_for_rank(core::parse_device(a.device)));
   eval::FeatureSetOptions f;
   f.batch = a.batch;
   f.keep_features = a.features;
+  f.group = group.get();
   CountProgress progress("detector", "images");
-  f.progress = std::ref(progress);
+  if (!group || group->rank() == 0) f.progress = std::ref(progress);
   const auto set = eval::compute_feature_set(*detector, dataset.images, f);
   end_progress();
+  if (group && group->rank() != 0) return;
   eval::write_fid_reference(a.dest, {set.stats, set.features});
   std::printf("reference statistics of %lld images of %s (%lld features, %s) in %s\n", (long long)set.count,
               a.data.c_str(), (long long)set.stats.mu.size(0), a.detector.c_str(), a.dest.c_str());
@@ -61,16 +66,19 @@ void run_calc(const FidArgs& a) {
   const auto images = data::load_image_dataset(a.images, o).images;
   PFGM_CHECK(images.size(0) >= a.num, "[--images] ", a.images, ": found ", images.size(0),
              " images, but expected at least ", a.num, " (--num)");
-  auto detector = eval::load_detector(a.detector, core::parse_device(a.device), a.is);
+  const auto group = join_group(a.dist);
+  auto detector = eval::load_detector(a.detector, device_for_rank(core::parse_device(a.device)), a.is);
   eval::ImageMetricsOptions m;
+  m.group = group.get();
   m.batch = a.batch;
   m.kid = a.kid;
   m.inception_score = a.is;
   m.kid_options.seed = a.seed;
   CountProgress progress("detector", "images");
-  m.progress = std::ref(progress);
+  if (!group || group->rank() == 0) m.progress = std::ref(progress);
   const auto r = eval::image_metrics(*detector, images, ref, m);
   end_progress();
+  if (group && group->rank() != 0) return;
   const std::string name = distance_name(a.detector);
   if (a.json) {
     nlohmann::json j{{name == "FID" ? "fid" : "fd", r.fd}, {"num", r.count}, {"features", r.feature_dim},
@@ -106,6 +114,7 @@ void add_fid_command(CLI::App& app) {
   ref->add_option("--batch", a->batch, "images per detector call")->check(CLI::PositiveNumber)->capture_default_str();
   ref->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
   ref->add_option("--threads", a->threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  add_dist_flags(ref, a->dist);
   ref->callback([a] { run_ref(*a); });
 
   auto* calc = fid->add_subcommand("calc", "the distance of a set of images to reference statistics, as fid.py calc");
@@ -124,6 +133,7 @@ void add_fid_command(CLI::App& app) {
   calc->add_option("--batch", a->batch, "images per detector call")->check(CLI::PositiveNumber)->capture_default_str();
   calc->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
   calc->add_option("--threads", a->threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  add_dist_flags(calc, a->dist);
   calc->callback([a] { run_calc(*a); });
 }
 

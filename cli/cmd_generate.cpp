@@ -9,11 +9,13 @@
 #include <torch/types.h>
 
 #include "commands.h"
+#include "dist_flags.h"
 #include "network_path.h"
 #include "run_control.h"
 #include "pfgm/core/device.h"
 #include "pfgm/core/error.h"
 #include "pfgm/core/rng.h"
+#include "pfgm/distributed/shard.h"
 #include "pfgm/io/checkpoint.h"
 #include "pfgm/io/pixels.h"
 #include "pfgm/networks/model_file.h"
@@ -31,6 +33,7 @@ namespace {
 
 struct GenerateArgs {
   std::string network, outdir, seeds = "0-63", device = "auto", solver, grid, npz, amp = "fp32";
+  DistArgs dist;
   bool subdirs = false;
   int channels_last = 0;
   int64_t class_idx = -1, batch = 64;
@@ -41,9 +44,22 @@ struct GenerateArgs {
   int threads = 0;
 };
 
+// Every rank's images, gathered into the order of `items` (all ranks' item indices, concatenated).
+torch::Tensor in_seed_order(distributed::ProcessGroup& group, const torch::Tensor& images, int64_t n, int64_t batch) {
+  std::vector<int64_t> counts, items;
+  for (int r = 0; r < group.size(); ++r) {
+    const auto mine = distributed::rank_items(n, batch, r, group.size());
+    counts.push_back(static_cast<int64_t>(mine.size()));
+    items.insert(items.end(), mine.begin(), mine.end());
+  }
+  const auto all = distributed::gather_rows(group, images, counts);
+  return all.index_select(0, torch::tensor(items, torch::kInt64).argsort());
+}
+
 void run_generate(const GenerateArgs& a) {
   core::configure_process(a.threads);
-  const auto device = core::parse_device(a.device);
+  const auto group = join_group(a.dist);  // seeds split over ranks as generate.py; rank 0 writes the grid and npz
+  const auto device = device_for_rank(core::parse_device(a.device));
   const auto file = find_network(a.network);
   auto model = networks::load_model(file);
   model->to(device);
@@ -52,7 +68,15 @@ void run_generate(const GenerateArgs& a) {
   const auto& c = model->config();
   PFGM_CHECK(c.is_image(), "[--network] ", file, ": a ", networks::to_string(c.family), " model for vector data; use pfgm toy sample");
   PFGM_CHECK(!a.outdir.empty(), "[--outdir] required: where the images go");
-  const auto seeds = core::parse_seeds(a.seeds);
+  const auto all_seeds = core::parse_seeds(a.seeds);
+  std::vector<int64_t> seeds = all_seeds;
+  if (group) {
+    PFGM_CHECK(static_cast<int64_t>(all_seeds.size()) >= group->size(), "[--seeds] ", all_seeds.size(), " seeds for ",
+               group->size(), " processes: expected at least one per process");
+    seeds.clear();
+    for (const auto i : distributed::rank_items(static_cast<int64_t>(all_seeds.size()), a.batch, group->rank(), group->size()))
+      seeds.push_back(all_seeds[static_cast<size_t>(i)]);
+  }
 
   samplers::SamplerOptions s;
   // As the official samplers: Heun with 18 steps (PFGM++/EDM), RK45 for PFGM (Euler and improved
@@ -81,13 +105,13 @@ void run_generate(const GenerateArgs& a) {
   }
 
   CountProgress progress("generate", "images");
-  s.progress = [&](int64_t done, int64_t total) { progress(done, total); };
+  if (!group || group->rank() == 0) s.progress = [&](int64_t done, int64_t total) { progress(done, total); };
   const auto samples = [&] {
     training::AutocastGuard autocast(device.type(), precision);
     return samplers::generate(*model, seeds, c.sample_shape(), s);
   }();
   end_progress();
-  const auto images = io::to_uint8(samples.x);
+  auto images = io::to_uint8(samples.x);
   io::make_output_folder(a.outdir, "--outdir");
   for (size_t i = 0; i < seeds.size(); ++i) {
     char name[64];
@@ -100,10 +124,12 @@ void run_generate(const GenerateArgs& a) {
     std::snprintf(name, sizeof name, "%06lld.png", (long long)seeds[i]);
     io::write_png((dir / name).string(), images[static_cast<int64_t>(i)]);
   }
+  if (group) images = in_seed_order(*group, images, static_cast<int64_t>(all_seeds.size()), a.batch);
+  if (group && group->rank() != 0) return;
   const std::string grid = a.grid.empty() ? (fs::path(a.outdir) / "grid.png").string() : a.grid;
   io::write_png(grid, io::image_grid(images.narrow(0, 0, std::min<int64_t>(images.size(0), 256))));
   if (!a.npz.empty()) io::write_npz(a.npz, {{"x", images.permute({0, 2, 3, 1})}});  // uint8 NHWC, seed order
-  std::printf("%zu images from %s (NFE %lld) in %s; grid %s\n", seeds.size(), file.c_str(), (long long)samples.nfe,
+  std::printf("%zu images from %s (NFE %lld) in %s; grid %s\n", all_seeds.size(), file.c_str(), (long long)samples.nfe,
               a.outdir.c_str(), grid.c_str());
 }
 
@@ -137,6 +163,7 @@ void add_generate_command(CLI::App& app) {
       ->check(CLI::Range(0, 1))->capture_default_str();
   c->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
   c->add_option("--threads", a->threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  add_dist_flags(c, a->dist);
   c->callback([a] { run_generate(*a); });
 }
 

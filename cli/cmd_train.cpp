@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "flag_names.h"
+#include "dist_flags.h"
 #include "run_control.h"
 #include "train_run.h"
 #include "pfgm/core/device.h"
@@ -43,7 +44,10 @@ std::shared_ptr<networks::Model> make_network(const TrainArgs& a, const training
 
 void run_train(TrainArgs a) {
   const int threads = core::configure_process(a.threads);
-  const auto device = core::parse_device(a.device);
+  const auto group = join_group(a.dist);  // data-parallel over torchrun's / pfgm launch's processes
+  a.world = group ? group->size() : 1;
+  const bool lead = !group || group->rank() == 0;  // rank 0 alone writes and reports
+  const auto device = device_for_rank(core::parse_device(a.device));
   if (!a.resume.empty() && fs::is_directory(a.resume)) {  // requeue-friendly: continue the run in its folder
     a.outdir = a.resume;
     a.nosubdir = true;
@@ -65,13 +69,17 @@ void run_train(TrainArgs a) {
   training::fit_pfgm_to_data(c, dataset);
   const auto config = training::model_config_for(c, dataset);
   c.options.dataset_size = training::pipeline_items(dataset, c.pipeline);
-  c.options.outdir = run_directory(a, c, config);
+  PFGM_CHECK(!group || (!c.pfgm && !c.pipeline.stf), "[--objective/--stf] the original PFGM's large batch and STF's "
+             "references are drawn per process: train them in one process");
+  c.options.group = group.get();
+  c.options.outdir = lead ? run_directory(a, c, config) : "";
   if (a.classifier.empty())
     a.classifier = (fs::path(a.nosubdir ? c.options.outdir : a.outdir) / ("classifier-" + dataset_name(c.data) + ".safetensors")).string();
   PFGM_CHECK(c.fd_count == 0 || dataset.labels.defined() || fs::exists(a.classifier), "[--fd] ", c.data,
              " has no labels to train the quality report's classifier on; give --classifier FILE or --fd 0");
   const auto options = training_options_json(a, c, config, dataset, device, threads);
   if (a.dry_run) {
+    if (!lead) return;
     std::printf("Training options:\n%s\nDry run; exiting.\n", options.dump(2).c_str());
     return;
   }
@@ -94,12 +102,17 @@ void run_train(TrainArgs a) {
   d.files["training_options.json"] = options.dump(2) + "\n";
   d.log_header = header;
   training::RunLog log;
-  const auto r = training::drive(trainer, d, &log, [&](const training::Progress& p) {
+  const auto r = training::drive(trainer, d, lead ? &log : nullptr, [&](const training::Progress& p) {
+    if (!lead) return;
     char img_s[48];
     std::snprintf(img_s, sizeof img_s, " (%.0f img/s)", p.steps_per_s * double(c.options.batch));
     print_progress(p, img_s);
   });
   end_progress();
+  if (!lead) {
+    PFGM_CHECK(!r.interrupted, "[train] rank ", group->rank(), " stopped with the others");
+    return;
+  }
   check_not_interrupted(r, trainer);
   log.say("trained %.1f kimg (%lld steps) in %s\nsnapshot: %s\nrun directory: %s\n", trainer.nimg() / 1e3,
           (long long)trainer.step(), format_duration(r.seconds).c_str(), trainer.last_snapshot().c_str(),
@@ -156,6 +169,7 @@ void add_train_command(CLI::App& app) {
   c->add_option("--keep", a->o.keep, "keep only the newest this many training states (0: all)")->check(CLI::NonNegativeNumber);
   c->add_option("--seed", a->o.seed, "random seed")->capture_default_str();
   c->add_option("--transfer", a->transfer, "network snapshot to start from (no EMA ramp-up)");
+  add_dist_flags(c, a->dist);
   c->add_option("--resume", a->resume, "training-state-*.safetensors to continue bit-identically, or a run "
                 "directory: continue in it from its newest state that loads");
   c->add_flag("-n,--dry-run", a->dry_run, "print the training options and exit");

@@ -17,5 +17,6 @@ void add_fid_command(CLI::App& app);
 void add_classifier_command(CLI::App& app);
 void add_robustness_command(CLI::App& app);
 void add_hparams_command(CLI::App& app);
+void add_launch_command(CLI::App& app);  // K processes with torchrun's environment
 
 }  // namespace pfgm::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   pfgm::cli::add_classifier_command(app);
   pfgm::cli::add_robustness_command(app);
   pfgm::cli::add_hparams_command(app);
+  pfgm::cli::add_launch_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

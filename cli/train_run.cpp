@@ -31,7 +31,7 @@ std::string run_directory(const TrainArgs& a, const training::TrainConfig& c, co
   if (a.nosubdir) return a.outdir;
   if (!a.name.empty()) return (fs::path(a.outdir) / a.name).string();
   std::string d = dataset_name(c.data) + "-" + (a.o.cond ? "cond" : "uncond") + "-" + training::arch_name(model) + "-" +
-                  (c.pfgm ? "pfgm" : a.precond) + "-gpus1-batch" + std::to_string(c.options.batch) + "-" + (a.o.fp16 ? "fp16" : "fp32");
+                  (c.pfgm ? "pfgm" : a.precond) + "-gpus" + std::to_string(a.world) + "-batch" + std::to_string(c.options.batch) + "-" + (a.o.fp16 ? "fp16" : "fp32");
   if (!a.desc.empty()) d += "-" + a.desc;
   return training::numbered_run_directory(a.outdir, d);
 }

@@ -7,6 +7,7 @@
 #include <c10/core/Device.h>
 #include <nlohmann/json.hpp>
 
+#include "dist_flags.h"
 #include "pfgm/data/image_dataset.h"
 #include "pfgm/training/run_log.h"
 #include "pfgm/training/train_config.h"
@@ -18,6 +19,8 @@ struct TrainArgs {
   std::string outdir = "runs", desc, name, resume, transfer, device = "auto", classifier, precond = "edm";
   bool nosubdir = false, dry_run = false, bench = true, cache = true;
   int workers = 1, threads = 0;
+  int world = 1;  // processes (the run directory's gpus<K>)
+  DistArgs dist;
   int64_t grid = 64;
 };
 

@@ -2,14 +2,14 @@
 """Checks that every #include "pfgm/<layer>/..." in src/ and include/ points to the file's own layer
 or one below it. The order (README, Architecture) is:
 
-    core, io  <  physics, data  <  networks  <  samplers  <  training, eval  <  golden, plot
+    core, io, distributed  <  physics, data  <  networks  <  samplers  <  training, eval  <  golden, plot
 
 Prints each offending include and exits 1 if there is one."""
 import pathlib
 import re
 import sys
 
-LEVEL = {"core": 0, "io": 0, "physics": 1, "data": 1, "networks": 2, "samplers": 3,
+LEVEL = {"core": 0, "io": 0, "distributed": 0, "physics": 1, "data": 1, "networks": 2, "samplers": 3,
          "training": 4, "eval": 4, "golden": 5, "plot": 5}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"pfgm/([a-z_]+)/')
 

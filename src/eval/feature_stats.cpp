@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/distributed/shard.h"
 
 namespace pfgm::eval {
 
@@ -26,10 +27,38 @@ GaussianStats FeatureMoments::stats() const {
   return {mu, (sum_outer_ - n * torch::outer(mu, mu)) / (n - 1)};
 }
 
-FeatureSet compute_feature_set(Detector& detector, const torch::Tensor& images, const FeatureSetOptions& o) {
-  PFGM_CHECK(images.dim() == 4 && images.scalar_type() == torch::kUInt8,
-             "[fid] images: expected uint8 [n, C, H, W], got ", images.scalar_type(), " ", images.sizes());
+void FeatureMoments::sum_over(distributed::ProcessGroup& group) {
+  auto count = torch::tensor({static_cast<double>(n_)}, torch::kFloat64);
+  group.allreduce_sum(count);
+  group.allreduce_sum(sum_);
+  group.allreduce_sum(sum_outer_);
+  n_ = static_cast<int64_t>(count.item<double>());
+}
+
+namespace {
+// This rank's rows gathered from every rank and put back in image order (`items`: the rank's indices).
+torch::Tensor gather_in_order(distributed::ProcessGroup& group, const torch::Tensor& rows, int64_t n, int64_t batch) {
+  std::vector<int64_t> counts, order;
+  for (int r = 0; r < group.size(); ++r) {
+    const auto mine = distributed::rank_items(n, batch, r, group.size());
+    counts.push_back(static_cast<int64_t>(mine.size()));
+    order.insert(order.end(), mine.begin(), mine.end());
+  }
+  return distributed::gather_rows(group, rows, counts).index_select(0, torch::tensor(order, torch::kInt64).argsort());
+}
+}  // namespace
+
+FeatureSet compute_feature_set(Detector& detector, const torch::Tensor& all_images, const FeatureSetOptions& o) {
+  PFGM_CHECK(all_images.dim() == 4 && all_images.scalar_type() == torch::kUInt8,
+             "[fid] images: expected uint8 [n, C, H, W], got ", all_images.scalar_type(), " ", all_images.sizes());
   PFGM_CHECK(o.batch > 0, "[batch] got ", o.batch, ", expected > 0");
+  const int64_t total = all_images.size(0);
+  PFGM_CHECK(!o.group || total >= o.group->size(), "[fid] ", total, " images for ", o.group ? o.group->size() : 1,
+             " processes: expected at least one each");
+  const auto images = o.group ? all_images.index_select(0, torch::tensor(distributed::rank_items(total, o.batch,
+                                                                                                   o.group->rank(), o.group->size()),
+                                                                             torch::kInt64))
+                              : all_images;
   const int64_t n = images.size(0);
   FeatureMoments moments;
   std::vector<torch::Tensor> features, probs;
@@ -45,10 +74,15 @@ FeatureSet compute_feature_set(Detector& detector, const torch::Tensor& images, 
     if (o.progress) o.progress(start + count, n);
   }
   FeatureSet out;
-  out.count = moments.count();
-  out.stats = moments.stats();
   if (!features.empty()) out.features = torch::cat(features);
   if (!probs.empty()) out.probs = torch::cat(probs);
+  if (o.group) {
+    moments.sum_over(*o.group);
+    if (out.features.defined()) out.features = gather_in_order(*o.group, out.features, total, o.batch);
+    if (out.probs.defined()) out.probs = gather_in_order(*o.group, out.probs, total, o.batch);
+  }
+  out.count = moments.count();
+  out.stats = moments.stats();
   return out;
 }
 

@@ -16,6 +16,7 @@ ImageMetrics image_metrics(Detector& detector, const torch::Tensor& images, cons
   f.keep_features = o.kid;
   f.keep_probs = true;
   f.progress = o.progress;
+  f.group = o.group;
   const auto set = compute_feature_set(detector, images, f);
   const int64_t F = set.stats.mu.size(0), F_ref = ref.stats.mu.size(0);
   PFGM_CHECK(F == F_ref, "[detector] ", detector.path(), ": features of width ", F, ", but the reference has ", F_ref,

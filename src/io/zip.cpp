@@ -11,6 +11,7 @@
 namespace pfgm::io {
 
 namespace {
+constexpr time_t kFixedTime = 315619200;  // 1980-01-02 UTC: still in 1980 in every time zone
 constexpr zip_uint64_t kChunk = zip_uint64_t{1} << 20;  // the first read; each next one doubles the data
 
 std::string open_error(int code) {
@@ -105,6 +106,9 @@ void ZipWriter::add(const std::string& name, const std::string& bytes) {
   PFGM_CHECK(index >= 0, "[zip] ", path_, ": cannot add ", name, " (", zip_strerror(impl_->za), ")");
   PFGM_CHECK(zip_set_file_compression(impl_->za, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) == 0, "[zip] ",
              path_, ": cannot store ", name, " uncompressed (", zip_strerror(impl_->za), ")");
+  // A fixed time stamp (early 1980, the format's first year), so that equal contents give equal files.
+  PFGM_CHECK(zip_file_set_mtime(impl_->za, static_cast<zip_uint64_t>(index), kFixedTime, 0) == 0, "[zip] ", path_,
+             ": cannot set the time of ", name, " (", zip_strerror(impl_->za), ")");
 }
 
 void ZipWriter::close() {

@@ -59,12 +59,19 @@ LossFn image_loss(const data::ImageDataset& dataset, const networks::ModelConfig
     auto Y = draw(batch, pipeline.stf ? std::max(pipeline.rbatch, count) : count, &item);
     auto y = Y.narrow(0, 0, count);
     item = item.narrow(0, 0, count);
+    // Each item's augmentation, σ and perturbation come from its own generator (trainer.h, Batch).
+    auto gens = batch.item_generators(count);
     at::Tensor augment_labels, references;
     if (aug.p > 0) {
       // EDMLoss: the pipe augments the clean images, its labels condition the network (spec 5.5).
-      auto r = augment(y, aug, batch.gen);
-      y = r.images;
-      augment_labels = r.labels;
+      std::vector<at::Tensor> images, labels;
+      for (int64_t i = 0; i < count; ++i) {
+        auto r = augment(y.narrow(0, i, 1), aug, gens[static_cast<size_t>(i)]);
+        images.push_back(r.images);
+        labels.push_back(r.labels);
+      }
+      y = torch::cat(images);
+      augment_labels = torch::cat(labels);
     }
     if (pipeline.stf) {
       auto others = Y.narrow(0, count, Y.size(0) - count);
@@ -73,8 +80,9 @@ LossFn image_loss(const data::ImageDataset& dataset, const networks::ModelConfig
     }
     if (pipeline.channels_last) y = y.contiguous(at::MemoryFormat::ChannelsLast);
     AutocastGuard autocast(device.type(), pipeline.precision);  // the forward pass only; the STF target is float64
-    return l(m, y, batch.gen, pipeline.use_labels ? labels.index_select(0, item) : at::Tensor(), augment_labels,
-             references);
+    const auto perturbed = l.perturb(y, gens);
+    return l.loss_at(m, y, perturbed, pipeline.use_labels ? labels.index_select(0, item) : at::Tensor(), augment_labels,
+                     references);
   };
 }
 

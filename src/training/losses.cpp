@@ -15,11 +15,28 @@ PFGMPPLoss::Perturbed PFGMPPLoss::perturb(const torch::Tensor& y, at::Generator&
   return {y + n.to(y.device(), torch::kFloat32), sigma.to(y.device(), torch::kFloat32)};
 }
 
+PFGMPPLoss::Perturbed PFGMPPLoss::perturb(const torch::Tensor& y, std::vector<at::Generator>& gens) const {
+  std::vector<torch::Tensor> sigmas, noises;
+  for (int64_t i = 0; i < y.size(0); ++i) {
+    auto& gen = gens.at(static_cast<size_t>(i));
+    sigmas.push_back(physics::sample_sigma(1, sigma_dist, gen));
+    noises.push_back(physics::sample_perturbation(sigmas.back(), y.sizes().slice(1), kernel, gen));
+  }
+  const auto sigma = torch::cat(sigmas), n = torch::cat(noises);
+  return {y + n.to(y.device(), torch::kFloat32), sigma.to(y.device(), torch::kFloat32)};
+}
+
 torch::Tensor PFGMPPLoss::operator()(networks::Model& net, const torch::Tensor& y, at::Generator& gen,
                                      const torch::Tensor& labels, const torch::Tensor& augment_labels,
                                      const torch::Tensor& references) const {
+  return loss_at(net, y, perturb(y, gen), labels, augment_labels, references);
+}
+
+torch::Tensor PFGMPPLoss::loss_at(networks::Model& net, const torch::Tensor& y, const Perturbed& p, const torch::Tensor& labels,
+                                  const torch::Tensor& augment_labels, const torch::Tensor& references) const {
   const int64_t B = y.size(0);
-  const auto [x, sigma_dev] = perturb(y, gen);
+  const auto& x = p.x;
+  const auto& sigma_dev = p.sigma;
   const auto D_yn = net.denoise(x, sigma_dev, labels, augment_labels);
   auto weight = physics::edm_loss_weight(sigma_dev, sigma_data);                         // λ(σ)
   if (kappa > 0) {

@@ -48,12 +48,21 @@ Trainer::Trainer(std::shared_ptr<networks::Model> net, const TrainOptions& optio
   auto& o = options_;
   PFGM_CHECK(o.total_nimg > 0, "[total_nimg] got ", o.total_nimg, " images, expected > 0");
   PFGM_CHECK(o.batch > 0, "[batch] got ", o.batch, ", expected > 0");
-  if (o.batch_gpu <= 0 || o.batch_gpu > o.batch) o.batch_gpu = o.batch;
-  PFGM_CHECK(o.batch % o.batch_gpu == 0, "[batch_gpu] ", o.batch_gpu, " does not divide the batch ", o.batch);
+  const int64_t world = o.group ? o.group->size() : 1;
+  PFGM_CHECK(o.batch % world == 0, "[batch] ", o.batch, " does not split over ", world, " processes");
+  if (o.batch_gpu <= 0 || o.batch_gpu > o.batch / world) o.batch_gpu = o.batch / world;
+  PFGM_CHECK(o.batch % (o.batch_gpu * world) == 0, "[batch_gpu] ", o.batch_gpu, " per process does not divide the batch ",
+             o.batch, " over ", world, " processes");
   PFGM_CHECK(o.lr > 0, "[lr] got ", o.lr, ", expected > 0");
   PFGM_CHECK(o.lr_decay >= 0 && o.lr_decay <= 1, "[lr_decay] got ", o.lr_decay, ", expected a share in [0, 1]");
   PFGM_CHECK(o.loss_scaling > 0, "[loss_scaling] got ", o.loss_scaling, ", expected > 0");
   PFGM_CHECK(o.tick_nimg > 0, "[tick_nimg] got ", o.tick_nimg, " images, expected > 0");
+  if (o.group) {  // every rank starts from rank 0's weights (DDP's _sync_module_states)
+    std::vector<torch::Tensor> tensors;
+    for (const auto& [name, t] : io::state_dict(*net_)) tensors.push_back(t);
+    distributed::broadcast_tensors(*o.group, tensors);
+    sync_ = std::make_unique<distributed::GradientSync>(*o.group, net_->parameters());
+  }
   ema_ = std::make_shared<networks::Model>(net_->config());
   ema_->to(net_->parameters().front().device());
   ema_->set_channels_last(net_->channels_last());
@@ -80,23 +89,53 @@ double learning_rate(const TrainOptions& o, int64_t nimg) {
 
 int64_t Trainer::total_steps() const { return (options_.total_nimg + options_.batch - 1) / options_.batch; }
 
+torch::Tensor Batch::indices(int64_t count) {
+  const int64_t own = items.defined() ? std::min<int64_t>(count, items.size(0)) : 0;
+  if (own == count) return items.narrow(0, 0, count);
+  const auto more = sampler.next(count - own, gen);
+  return own ? torch::cat({items.narrow(0, 0, own), more}) : more;
+}
+
+std::vector<at::Generator> Batch::item_generators(int64_t count) const {
+  std::vector<int64_t> keys;
+  for (int64_t j = 0; j < count; ++j) keys.push_back(first_item + j);
+  core::SeedStreams streams(keys, seed + 1);  // stream seed + 1: never the seed's own stream 0
+  std::vector<at::Generator> gens;
+  for (int64_t j = 0; j < count; ++j) gens.push_back(streams[j]);
+  return gens;
+}
+
 void Trainer::train_step() {
   const auto& o = options_;
   net_->train();
   auto& opt = state_->optimizer;
   opt.zero_grad();
-  Batch batch{state_->sampler, state_->gen};
-  // Rounds of batch_gpu with accumulated gradients; backward of loss.sum()·ls / batch (spec 5.2).
-  for (int64_t round = 0; round < o.batch / o.batch_gpu; ++round) {
+  const int64_t world = o.group ? o.group->size() : 1, rank = o.group ? o.group->rank() : 0;
+  const int64_t share = o.batch / world, rounds = share / o.batch_gpu;
+  const auto step_items = state_->sampler.next(o.batch, state_->gen);  // the global batch, the same on every rank
+  torch::Tensor moments = torch::zeros({3}, torch::kFloat64);          // the step's loss elements: count, sum, sum²
+  // Rounds of batch_gpu with accumulated gradients; backward of loss.sum()·ls / (batch / ranks),
+  // the ranks' average then making it the batch's mean (spec 5.2).
+  for (int64_t round = 0; round < rounds; ++round) {
+    const int64_t offset = rank * share + round * o.batch_gpu;
+    Batch batch{state_->sampler, state_->gen, step_items.narrow(0, offset, o.batch_gpu), nimg_ + offset, o.seed};
+    const bool sync = sync_ && round == rounds - 1;  // DDP's no_sync on the other rounds
+    if (sync) sync_->before_forward();
     const auto loss = loss_(*net_, batch, o.batch_gpu);
-    (loss.sum() * (o.loss_scaling / static_cast<double>(o.batch))).backward();
-    // The tick's loss moments (float64), both read in one transfer.
+    if (sync) sync_->before_backward();
+    try {
+      (loss.sum() * (o.loss_scaling / static_cast<double>(share))).backward();
+    } catch (const std::exception& e) {
+      if (o.group) o.group->fail("the backward pass", e.what());  // a rank lost during the gradient average
+      throw;
+    }
     const auto l = loss.detach().to(torch::kFloat64);
-    const auto moments = torch::stack({l.sum(), l.square().sum()}).cpu();
-    loss_n_ += static_cast<double>(l.numel());
-    loss_sum_ += moments[0].item<double>();
-    loss_sum2_ += moments[1].item<double>();
+    moments += torch::stack({torch::scalar_tensor(double(l.numel()), torch::kFloat64), l.sum(), l.square().sum()}).cpu();
   }
+  if (o.group) o.group->allreduce_sum(moments);  // the tick's statistics cover every rank's items
+  loss_n_ += moments[0].item<double>();
+  loss_sum_ += moments[1].item<double>();
+  loss_sum2_ += moments[2].item<double>();
   for (auto& group : opt.param_groups())
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate(o, nimg_));
   for (auto& p : net_->parameters()) {
@@ -220,7 +259,13 @@ void Trainer::run(const std::function<void(const Progress&)>& on_progress, const
     } else if (on_progress) {
       on_progress(p);
     }
-    if (!done && stop && stop()) break;
+    bool stopping = !done && stop && stop();
+    if (o.group && !done) {  // every rank stops after the same step, when any was asked to
+      auto any = torch::tensor({stopping ? 1.0 : 0.0}, torch::kFloat64);
+      o.group->allreduce_sum(any);
+      stopping = any.item<double>() > 0;
+    }
+    if (stopping) break;
   }
 }
 

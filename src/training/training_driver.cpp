@@ -23,7 +23,9 @@ DriverResult drive(Trainer& trainer, const DriverOptions& options, RunLog* log,
   if (!dir.empty()) {
     io::make_output_folder(dir.string(), "outdir");
     remove_stale_temporary_files(dir.string());  // of writes a killed run left behind
-    if (!options.resume.empty()) rewind_stats((dir / "stats.jsonl").string(), trainer.step());
+    // The statistics of this run only: a resume keeps the ticks up to its state, a fresh start in a
+    // used folder (a killed first attempt) none.
+    rewind_stats((dir / "stats.jsonl").string(), trainer.step());
     for (const auto& file : options.files)
       io::write_atomically((dir / file.first).string(), [&](std::ostream& f) { f << file.second; });
     if (log) log->open((dir / "log.txt").string());
@@ -49,7 +51,8 @@ DriverResult drive(Trainer& trainer, const DriverOptions& options, RunLog* log,
       });
   DriverResult r;
   r.seconds = seconds();
-  if (stopped && trainer.nimg() < trainer.options().total_nimg) {
+  // Stopped early (here, or on another rank: all ranks stop after the same step).
+  if (trainer.nimg() < trainer.options().total_nimg) {
     trainer.checkpoint();
     r.interrupted = true;
   }

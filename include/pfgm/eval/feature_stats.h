@@ -5,6 +5,7 @@
 
 #include <torch/types.h>
 
+#include "pfgm/distributed/process_group.h"
 #include "pfgm/eval/detector.h"
 #include "pfgm/eval/frechet_distance.h"
 
@@ -16,6 +17,7 @@ class FeatureMoments {
   int64_t count() const { return n_; }
   int64_t dim() const { return sum_.defined() ? sum_.size(0) : 0; }
   GaussianStats stats() const;  // needs count() ≥ 2
+  void sum_over(distributed::ProcessGroup& group);  // every rank's sums added (all ranks call it)
 
  private:
   int64_t n_ = 0;
@@ -28,6 +30,9 @@ struct FeatureSetOptions {
   bool keep_probs = false;      // also return every class-probability row (Inception Score)
   // Called after each batch with (images done, total).
   std::function<void(int64_t, int64_t)> progress;
+  // Several processes (not owned): each runs the detector over its share of the batches
+  // (generate.py's split), the sums are added over ranks and the kept rows gathered in image order.
+  distributed::ProcessGroup* group = nullptr;
 };
 
 struct FeatureSet {

@@ -8,6 +8,7 @@
 
 #include <torch/types.h>
 
+#include "pfgm/distributed/process_group.h"
 #include "pfgm/eval/detector.h"
 #include "pfgm/eval/fid_reference.h"
 #include "pfgm/eval/inception_score.h"
@@ -22,6 +23,7 @@ struct ImageMetricsOptions {
   KIDOptions kid_options;
   int64_t is_splits = 10;
   std::function<void(int64_t, int64_t)> progress;  // (images done, total)
+  distributed::ProcessGroup* group = nullptr;      // several processes share the detector's work (feature_stats.h)
 };
 
 struct ImageMetrics {

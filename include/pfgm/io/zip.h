@@ -36,7 +36,8 @@ class ZipWriter {
   ZipWriter(const ZipWriter&) = delete;
   ZipWriter& operator=(const ZipWriter&) = delete;
 
-  // Adds member `name` holding `bytes`, stored without compression (ZIP_CM_STORE).
+  // Adds member `name` holding `bytes`, stored without compression (ZIP_CM_STORE), dated
+  // early 1980 so that the same members give the same bytes.
   void add(const std::string& name, const std::string& bytes);
   void close();
 

@@ -3,6 +3,8 @@
 // PFGM++ (Xu et al. 2023, Eq. (8)) with EDM's σ distribution, weighting and preconditioning:
 //   λ(σ)·‖D(y + n; σ) − y‖², n ~ p_r(·|0) with r = σ√D (D = ∞: n ~ N(0, σ²I));
 // PFGM (Xu et al. 2022, Eq. (9)): ½‖v(x̃, z̃) − √N·Ê/(‖Ê‖ + γ)‖² over N+1 coordinates.
+#include <vector>
+
 #include <torch/types.h>
 
 #include "pfgm/networks/model.h"
@@ -26,12 +28,17 @@ struct PFGMPPLoss {
     torch::Tensor x, sigma;
   };
   Perturbed perturb(const torch::Tensor& y, at::Generator& gen) const;
+  // The same with one generator per item (gens[i] draws item i's σ and n alone).
+  Perturbed perturb(const torch::Tensor& y, std::vector<at::Generator>& gens) const;
   // y [B, ...] on the model's device, optional one-hot labels and augment labels [B, 9]; returns
   // the loss per element [B, ...] (EDMLoss's shape). With `references` [M, ...] (whose first B are
   // y) the target is the stable target field over them instead of y (STF, spec 1.5).
   torch::Tensor operator()(networks::Model& net, const torch::Tensor& y, at::Generator& gen,
                            const torch::Tensor& labels = {}, const torch::Tensor& augment_labels = {},
                            const torch::Tensor& references = {}) const;
+  // The loss at a given perturbation (y, its x and σ).
+  torch::Tensor loss_at(networks::Model& net, const torch::Tensor& y, const Perturbed& p, const torch::Tensor& labels = {},
+                        const torch::Tensor& augment_labels = {}, const torch::Tensor& references = {}) const;
 };
 
 struct PFGMLoss {

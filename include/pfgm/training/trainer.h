@@ -12,6 +12,7 @@
 #include <torch/types.h>
 
 #include "pfgm/data/infinite_sampler.h"
+#include "pfgm/distributed/gradient_sync.h"
 #include "pfgm/networks/model.h"
 
 namespace pfgm::training {
@@ -35,17 +36,31 @@ struct TrainOptions {
   int64_t dataset_size = 0;        // items the data sampler walks over (with x-flip: 2 × images)
   uint64_t seed = 0;               // training randomness: data order, σ, perturbations, dropout
   std::string outdir;              // stats.jsonl, snapshots and states go here ("" = nowhere)
+  // Data-parallel ranks (not owned; nullptr: one process). `batch` stays the global batch and
+  // batch_gpu is per rank, as train.py; every rank trains its share of each step's items, the
+  // gradients are averaged over ranks on a step's last round, and only a rank with an outdir writes.
+  distributed::ProcessGroup* group = nullptr;
 };
 
 // The learning rate of the step that starts after `nimg` images: lr × linear ramp-up (counted with
 // the step's own images, so the first step already moves) × the optional linear decay to 0.
 double learning_rate(const TrainOptions& options, int64_t nimg);
 
-// The draws a loss may take for one round: indices of `count` data items and the generator.
+// The draws a loss may take for one round. Its items are a slice of the step's items, drawn for
+// the whole (global) batch at the step's start, and item j owns a generator seeded from (seed,
+// first_item + j), its run-wide ordinal: a loss that draws with item_generators() trains on the
+// same numbers however the batch is split into ranks and rounds (a departure from the official
+// per-rank seeding). `gen` serves losses that draw beyond their items (the original PFGM's large
+// batch, STF's references, vector data), which then train on one process only.
 struct Batch {
   data::InfiniteSampler& sampler;
   at::Generator& gen;
-  torch::Tensor indices(int64_t count) { return sampler.next(count, gen); }
+  torch::Tensor items;      // the round's data indices (int64, CPU)
+  int64_t first_item = 0;   // the run-wide ordinal of the round's first item
+  uint64_t seed = 0;
+  // `count` indices: the round's items, then (beyond them) fresh draws from the sampler.
+  torch::Tensor indices(int64_t count);
+  std::vector<at::Generator> item_generators(int64_t count) const;
 };
 
 // One round's loss for `batch` items: unreduced, dim 0 = item (e.g. [B, C, H, W] as EDMLoss).
@@ -100,6 +115,7 @@ class Trainer {
   std::string file_name(const char* kind) const;
 
   std::shared_ptr<networks::Model> net_, ema_;
+  std::unique_ptr<distributed::GradientSync> sync_;  // with several ranks
   TrainOptions options_;
   LossFn loss_;
   std::unique_ptr<State> state_;

@@ -1,0 +1,2 @@
+#pragma once  // see context.h
+#include <gloo/context.h>

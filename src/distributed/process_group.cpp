@@ -1,0 +1,126 @@
+#include "pfgm/distributed/process_group.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+
+#include "pfgm/core/error.h"
+#include "process_group_impl.h"
+
+namespace pfgm::distributed {
+namespace {
+
+// An integer environment variable in [lo, hi], or `fallback` when unset.
+int env_int(const char* name, int fallback, int lo, int hi) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  char* end = nullptr;
+  const long x = std::strtol(v, &end, 10);
+  PFGM_CHECK(*end == '\0' && x >= lo && x <= hi, "[distributed] environment variable ", name, "=", v,
+             ": expected an integer from ", lo, " to ", hi);
+  return static_cast<int>(x);
+}
+
+std::string env_str(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+}  // namespace
+
+World world_from_environment() {
+  World w;
+  if (std::getenv("WORLD_SIZE")) {
+    w.launcher = "torchrun";
+    w.size = env_int("WORLD_SIZE", 1, 1, 1 << 16);
+    w.rank = env_int("RANK", 0, 0, w.size - 1);
+    w.local_rank = env_int("LOCAL_RANK", w.rank, 0, w.size - 1);
+  } else if (std::getenv("SLURM_NTASKS") && std::getenv("SLURM_PROCID")) {
+    w.launcher = "slurm";
+    w.size = env_int("SLURM_NTASKS", 1, 1, 1 << 16);
+    w.rank = env_int("SLURM_PROCID", 0, 0, w.size - 1);
+    w.local_rank = env_int("SLURM_LOCALID", 0, 0, w.size - 1);
+  }
+  w.master_addr = env_str("MASTER_ADDR", env_str("SLURM_LAUNCH_NODE_IPADDR", "127.0.0.1"));
+  w.master_port = env_int("MASTER_PORT", 29500, 1, 65535);
+  return w;
+}
+
+
+ProcessGroup::ProcessGroup(const World& world, const GroupOptions& options) : impl_(std::make_unique<Impl>()), world_(world) {
+  PFGM_CHECK(options.backend == "auto" || options.backend == "gloo", "[--dist-backend] ", options.backend,
+             ": expected auto or gloo (this build has no NCCL process group)");
+  PFGM_CHECK(options.timeout_s > 0, "[--dist-timeout] got ", options.timeout_s, " s, expected > 0");
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
+  auto& m = *impl_;
+  m.world = world;
+  try {
+    c10d::TCPStoreOptions so;
+    so.port = static_cast<std::uint16_t>(world.master_port);
+    so.isServer = world.rank == 0;
+    so.numWorkers = world.size;
+    so.waitWorkers = true;
+    so.timeout = timeout;
+    m.store = c10::make_intrusive<c10d::TCPStore>(world.master_addr, so);
+    auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout);
+    const std::string iface = env_str("GLOO_SOCKET_IFNAME", "");
+    const bool loopback = world.master_addr == "127.0.0.1" || world.master_addr == "localhost";
+    gloo_options->devices.push_back(!iface.empty() ? c10d::ProcessGroupGloo::createDeviceForInterface(iface, false)
+                                    : loopback     ? c10d::ProcessGroupGloo::createDeviceForInterface("lo", false)
+                                                   : c10d::ProcessGroupGloo::createDefaultDevice());
+    gloo_options->threads = 2;
+    auto gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(m.store, world.rank, world.size, gloo_options);
+    m.group = c10::make_intrusive<c10d::ProcessGroup>(m.store, world.rank, world.size);
+    m.group->setBackend(c10::kCPU, c10d::ProcessGroup::BackendType::GLOO, gloo);
+    m.group->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
+  } catch (const c10::Error& e) {
+    throw Error("[distributed] rank " + std::to_string(world.rank) + " of " + std::to_string(world.size) +
+                ": cannot join the group at " + world.master_addr + ":" + std::to_string(world.master_port) + " (" +
+                e.what_without_backtrace() + ")");
+  }
+  m.heartbeat = std::thread([&m] {
+    while (!m.stop) {
+      try {
+        m.store->add(beat_key(m.world.rank), 1);
+      } catch (const std::exception&) {
+        return;  // the store is gone; the next collective reports it
+      }
+      std::this_thread::sleep_for(kBeat);
+    }
+  });
+}
+
+ProcessGroup::~ProcessGroup() {
+  impl_->stop = true;
+  if (impl_->heartbeat.joinable()) impl_->heartbeat.join();
+}
+
+void ProcessGroup::allreduce_sum(torch::Tensor& t) {
+  std::vector<at::Tensor> v{t};
+  impl_->run("allreduce", [&] { impl_->group->allreduce(v)->wait(); });
+}
+
+void ProcessGroup::broadcast(torch::Tensor& t, int root) {
+  std::vector<at::Tensor> v{t};
+  c10d::BroadcastOptions o;
+  o.rootRank = root;
+  impl_->run("broadcast", [&] { impl_->group->broadcast(v, o)->wait(); });
+}
+
+std::vector<torch::Tensor> ProcessGroup::allgather(const torch::Tensor& t) {
+  std::vector<std::vector<at::Tensor>> out(1);
+  for (int r = 0; r < world_.size; ++r) out[0].push_back(torch::empty_like(t));
+  std::vector<at::Tensor> in{t.contiguous()};
+  impl_->run("allgather", [&] { impl_->group->allgather(out, in)->wait(); });
+  return out[0];
+}
+
+void ProcessGroup::fail(const std::string& what, const std::string& reason) { impl_->fail(what.c_str(), reason); }
+
+void ProcessGroup::barrier() {
+  impl_->run("barrier", [&] { impl_->group->barrier()->wait(); });
+}
+
+}  // namespace pfgm::distributed
