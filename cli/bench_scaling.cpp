@@ -1,5 +1,7 @@
 // `pfgm bench train --nproc K`: data-parallel scaling. The same training steps (the same global
 // batch) in one process and in K processes started by `pfgm launch`, each with --threads threads.
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -24,7 +26,9 @@ std::vector<std::string> loop_bench_flags(const LoopBenchArgs& a) {
 namespace {
 // Runs `pfgm <args>` and returns the last JSON line it prints.
 nlohmann::json run_json(const std::string& args) {
-  const std::string cmd = "/proc/self/exe " + args + " 2>&1";
+  char self[4096] = {0};  // this program's path (in the shell, /proc/self/exe would be the shell)
+  PFGM_CHECK(::readlink("/proc/self/exe", self, sizeof self - 1) > 0, "[bench] cannot find this program's path");
+  const std::string cmd = std::string("'") + self + "' " + args + " 2>&1";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), ::pclose);
   PFGM_CHECK(pipe, "[bench] cannot run ", cmd);
   char line[8192];

@@ -55,3 +55,16 @@ TEST(BenchCli, BadFlagsAreOneLineErrors) {
   expect_one_line_error(run("bench train --attn 8,x" + kShape), "[--attn]");
   expect_one_line_error(run("bench train --arch unet" + kTiny), "[--arch]");
 }
+
+// --nproc 2: the same steps in one process and in two (pfgm launch), and their scaling efficiency.
+TEST(BenchCli, TrainNprocPrintsTheScalingEfficiency) {
+  const auto r = run("bench train --nproc 2" + kTiny);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = last_json_line(r.out);
+  EXPECT_EQ(j.at("nproc"), 2);
+  EXPECT_GT(j.at("img_per_s_1").get<double>(), 0);
+  EXPECT_GT(j.at("img_per_s_n").get<double>(), 0);
+  EXPECT_NEAR(j.at("scaling_efficiency").get<double>(),
+              j.at("img_per_s_n").get<double>() / (2 * j.at("img_per_s_1").get<double>()), 1e-9);
+  EXPECT_NE(r.out.find("scaling efficiency"), std::string::npos) << r.out;
+}
