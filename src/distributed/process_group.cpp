@@ -59,7 +59,8 @@ ProcessGroup::ProcessGroup(const World& world, const GroupOptions& options) : im
   try {
     c10d::TCPStoreOptions so;
     so.port = static_cast<std::uint16_t>(world.master_port);
-    so.isServer = world.rank == 0;
+    // torchrun's agent hosts the store itself (and says so); otherwise rank 0 does.
+    so.isServer = world.rank == 0 && env_str("TORCHELASTIC_USE_AGENT_STORE", "") != "True";
     so.numWorkers = world.size;
     so.waitWorkers = true;
     so.timeout = timeout;
