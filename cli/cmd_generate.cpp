@@ -44,18 +44,6 @@ struct GenerateArgs {
   int threads = 0;
 };
 
-// Every rank's images, gathered into the order of `items` (all ranks' item indices, concatenated).
-torch::Tensor in_seed_order(distributed::ProcessGroup& group, const torch::Tensor& images, int64_t n, int64_t batch) {
-  std::vector<int64_t> counts, items;
-  for (int r = 0; r < group.size(); ++r) {
-    const auto mine = distributed::rank_items(n, batch, r, group.size());
-    counts.push_back(static_cast<int64_t>(mine.size()));
-    items.insert(items.end(), mine.begin(), mine.end());
-  }
-  const auto all = distributed::gather_rows(group, images, counts);
-  return all.index_select(0, torch::tensor(items, torch::kInt64).argsort());
-}
-
 void run_generate(const GenerateArgs& a) {
   core::configure_process(a.threads);
   const auto group = join_group(a.dist);  // seeds split over ranks as generate.py; rank 0 writes the grid and npz
@@ -124,7 +112,7 @@ void run_generate(const GenerateArgs& a) {
     std::snprintf(name, sizeof name, "%06lld.png", (long long)seeds[i]);
     io::write_png((dir / name).string(), images[static_cast<int64_t>(i)]);
   }
-  if (group) images = in_seed_order(*group, images, static_cast<int64_t>(all_seeds.size()), a.batch);
+  if (group) images = distributed::gather_in_order(*group, images, static_cast<int64_t>(all_seeds.size()), a.batch);
   if (group && group->rank() != 0) return;
   const std::string grid = a.grid.empty() ? (fs::path(a.outdir) / "grid.png").string() : a.grid;
   io::write_png(grid, io::image_grid(images.narrow(0, 0, std::min<int64_t>(images.size(0), 256))));

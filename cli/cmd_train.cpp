@@ -109,15 +109,15 @@ void run_train(TrainArgs a) {
     print_progress(p, img_s);
   });
   end_progress();
-  if (!lead) {
+  if (!lead) {  // its share of the samples, then done
     PFGM_CHECK(!r.interrupted, "[train] rank ", group->rank(), " stopped with the others");
-    return;
+    return sample_and_report(trainer.ema(), a, c, dataset, device, log, group.get());
   }
   check_not_interrupted(r, trainer);
   log.say("trained %.1f kimg (%lld steps) in %s\nsnapshot: %s\nrun directory: %s\n", trainer.nimg() / 1e3,
           (long long)trainer.step(), format_duration(r.seconds).c_str(), trainer.last_snapshot().c_str(),
           c.options.outdir.c_str());
-  sample_and_report(trainer.ema(), a, c, dataset, device, log);
+  sample_and_report(trainer.ema(), a, c, dataset, device, log, group.get());
 }
 
 }  // namespace

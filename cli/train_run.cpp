@@ -7,6 +7,7 @@
 
 #include "run_control.h"
 #include "sample_report.h"
+#include "pfgm/distributed/shard.h"
 #include "pfgm/core/error.h"
 #include "pfgm/io/atomic_file.h"
 #include "pfgm/io/pixels.h"
@@ -114,7 +115,9 @@ void quality_report(const TrainArgs& a, const training::TrainConfig& c, const da
 }  // namespace
 
 void sample_and_report(networks::Model& ema, const TrainArgs& a, const training::TrainConfig& c,
-                       const data::ImageDataset& dataset, c10::Device device, training::RunLog& log) {
+                       const data::ImageDataset& dataset, c10::Device device, training::RunLog& log,
+                       distributed::ProcessGroup* group) {
+  const bool lead = !group || group->rank() == 0;  // every rank samples its share; rank 0 reports
   // Seeds 0, 1, …: the grid's images are the first of the quality report's, whatever their number.
   const auto t1 = std::chrono::steady_clock::now();
   const auto& config = ema.config();
@@ -125,17 +128,22 @@ void sample_and_report(networks::Model& ema, const TrainArgs& a, const training:
   const int64_t count = std::max(a.grid, c.fd_count);
   std::vector<int64_t> seeds(count);
   for (int64_t i = 0; i < count; ++i) seeds[i] = i;
+  if (group) seeds = distributed::rank_items(count, s.batch, group->rank(), group->size());  // seed i is item i
   if (a.o.cond)
-    s.class_labels = at::one_hot(at::arange(count) % dataset.label_dim, dataset.label_dim).to(at::kFloat);
+    s.class_labels = at::one_hot(torch::tensor(seeds, torch::kInt64) % dataset.label_dim, dataset.label_dim).to(at::kFloat);
   ema.eval();
   CountProgress progress("samples", "images");
-  s.progress = [&](int64_t done, int64_t total) { progress(done, total); };
-  const auto samples = [&] {
+  if (lead) s.progress = [&](int64_t done, int64_t total) { progress(done, total); };
+  auto shape = config.sample_shape();
+  shape.insert(shape.begin(), 0);
+  const auto samples = [&] {  // a rank with no seeds (fewer images than ranks) has no images
     training::AutocastGuard autocast(device.type(), c.pipeline.precision);
-    return samplers::generate(ema, seeds, config.sample_shape(), s);
+    return seeds.empty() ? samplers::Samples{torch::zeros(shape), 0} : samplers::generate(ema, seeds, config.sample_shape(), s);
   }();
   end_progress();
-  const auto pixels = io::to_uint8(samples.x);
+  auto pixels = io::to_uint8(samples.x);
+  if (group) pixels = distributed::gather_in_order(*group, pixels, count, s.batch);
+  if (!lead) return;
   const std::string grid = (fs::path(c.options.outdir) / "samples.png").string();
   io::write_png(grid, io::image_grid(pixels.narrow(0, 0, a.grid)));
   const double sample_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();

@@ -39,6 +39,7 @@ nlohmann::json training_options_json(const TrainArgs& a, const training::TrainCo
 
 // The grid of samples from the EMA network and, with fd_count > 0, the quality report (quality.json).
 void sample_and_report(networks::Model& ema, const TrainArgs& a, const training::TrainConfig& c,
-                       const data::ImageDataset& dataset, c10::Device device, training::RunLog& log);
+                       const data::ImageDataset& dataset, c10::Device device, training::RunLog& log,
+                       distributed::ProcessGroup* group = nullptr);
 
 }  // namespace pfgm::cli

@@ -36,4 +36,14 @@ torch::Tensor gather_rows(ProcessGroup& group, const torch::Tensor& rows, const 
   return torch::cat(kept);
 }
 
+torch::Tensor gather_in_order(ProcessGroup& group, const torch::Tensor& rows, int64_t n, int64_t batch) {
+  std::vector<int64_t> counts, order;
+  for (int r = 0; r < group.size(); ++r) {
+    const auto mine = rank_items(n, batch, r, group.size());
+    counts.push_back(static_cast<int64_t>(mine.size()));
+    order.insert(order.end(), mine.begin(), mine.end());
+  }
+  return gather_rows(group, rows, counts).index_select(0, torch::tensor(order, torch::kInt64).argsort());
+}
+
 }  // namespace pfgm::distributed

@@ -35,18 +35,6 @@ void FeatureMoments::sum_over(distributed::ProcessGroup& group) {
   n_ = static_cast<int64_t>(count.item<double>());
 }
 
-namespace {
-// This rank's rows gathered from every rank and put back in image order (`items`: the rank's indices).
-torch::Tensor gather_in_order(distributed::ProcessGroup& group, const torch::Tensor& rows, int64_t n, int64_t batch) {
-  std::vector<int64_t> counts, order;
-  for (int r = 0; r < group.size(); ++r) {
-    const auto mine = distributed::rank_items(n, batch, r, group.size());
-    counts.push_back(static_cast<int64_t>(mine.size()));
-    order.insert(order.end(), mine.begin(), mine.end());
-  }
-  return distributed::gather_rows(group, rows, counts).index_select(0, torch::tensor(order, torch::kInt64).argsort());
-}
-}  // namespace
 
 FeatureSet compute_feature_set(Detector& detector, const torch::Tensor& all_images, const FeatureSetOptions& o) {
   PFGM_CHECK(all_images.dim() == 4 && all_images.scalar_type() == torch::kUInt8,
@@ -78,8 +66,8 @@ FeatureSet compute_feature_set(Detector& detector, const torch::Tensor& all_imag
   if (!probs.empty()) out.probs = torch::cat(probs);
   if (o.group) {
     moments.sum_over(*o.group);
-    if (out.features.defined()) out.features = gather_in_order(*o.group, out.features, total, o.batch);
-    if (out.probs.defined()) out.probs = gather_in_order(*o.group, out.probs, total, o.batch);
+    if (out.features.defined()) out.features = distributed::gather_in_order(*o.group, out.features, total, o.batch);
+    if (out.probs.defined()) out.probs = distributed::gather_in_order(*o.group, out.probs, total, o.batch);
   }
   out.count = moments.count();
   out.stats = moments.stats();

@@ -17,4 +17,7 @@ std::vector<int64_t> rank_items(int64_t n, int64_t batch, int rank, int world);
 // on every rank (rows are padded to the largest count for the collective and trimmed after).
 torch::Tensor gather_rows(ProcessGroup& group, const torch::Tensor& rows, const std::vector<int64_t>& counts);
 
+// Every rank passes the rows of its rank_items(n, batch, ...); returns all n rows in item order.
+torch::Tensor gather_in_order(ProcessGroup& group, const torch::Tensor& rows, int64_t n, int64_t batch);
+
 }  // namespace pfgm::distributed
