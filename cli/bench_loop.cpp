@@ -111,8 +111,8 @@ void sync(c10::Device device) {
 
 void run_bench_train(const LoopBenchArgs& a) {
   const int threads = core::configure_process(a.threads);
-  const auto group = join_group(DistArgs{});  // under pfgm launch / torchrun: data-parallel steps
   const auto device = device_for_rank(core::parse_device(a.device));
+  const auto group = join_group(DistArgs{}, device);  // under pfgm launch / torchrun: data-parallel steps
   auto s = setup(a);
   s.config.options.group = group.get();
   s.config.options.total_nimg = int64_t{a.warmup + a.iters} * a.batch;

@@ -44,10 +44,10 @@ std::shared_ptr<networks::Model> make_network(const TrainArgs& a, const training
 
 void run_train(TrainArgs a) {
   const int threads = core::configure_process(a.threads);
-  const auto group = join_group(a.dist);  // data-parallel over torchrun's / pfgm launch's processes
+  const auto device = device_for_rank(core::parse_device(a.device));
+  const auto group = join_group(a.dist, device);  // data-parallel over torchrun's / pfgm launch's processes
   a.world = group ? group->size() : 1;
   const bool lead = !group || group->rank() == 0;  // rank 0 alone writes and reports
-  const auto device = device_for_rank(core::parse_device(a.device));
   if (!a.resume.empty() && fs::is_directory(a.resume)) {  // requeue-friendly: continue the run in its folder
     a.outdir = a.resume;
     a.nosubdir = true;

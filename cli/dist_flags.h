@@ -18,8 +18,9 @@ struct DistArgs {
 
 void add_dist_flags(CLI::App* command, DistArgs& a);
 
-// The group of this process's world, or nullptr when it runs alone.
-std::unique_ptr<distributed::ProcessGroup> join_group(const DistArgs& a);
+// The group of this process's world, or nullptr when it runs alone; `device` chooses NCCL (CUDA)
+// or Gloo under --dist-backend auto.
+std::unique_ptr<distributed::ProcessGroup> join_group(const DistArgs& a, c10::Device device = c10::Device(c10::kCPU));
 
 // `device` with CUDA's index taken from LOCAL_RANK when several processes share a machine.
 c10::Device device_for_rank(c10::Device device);

@@ -5,6 +5,9 @@
 #include <thread>
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#ifdef PFGM_WITH_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include "pfgm/core/error.h"
 #include "process_group_impl.h"
@@ -49,9 +52,21 @@ World world_from_environment() {
 }
 
 
+bool has_nccl() {
+#ifdef PFGM_WITH_NCCL
+  return true;
+#else
+  return false;
+#endif
+}
+
 ProcessGroup::ProcessGroup(const World& world, const GroupOptions& options) : impl_(std::make_unique<Impl>()), world_(world) {
-  PFGM_CHECK(options.backend == "auto" || options.backend == "gloo", "[--dist-backend] ", options.backend,
-             ": expected auto or gloo (this build has no NCCL process group)");
+  PFGM_CHECK(options.backend == "auto" || options.backend == "gloo" || options.backend == "nccl", "[--dist-backend] ",
+             options.backend, ": expected auto, gloo or nccl");
+  PFGM_CHECK(options.backend != "nccl" || has_nccl(), "[--dist-backend] nccl: this build has no NCCL process group "
+             "(CMake found no nvidia/nccl headers beside the torch wheel)");
+  PFGM_CHECK(options.backend != "nccl" || options.cuda, "[--dist-backend] nccl: needs --device cuda");
+  const bool nccl = options.cuda && has_nccl() && options.backend != "gloo";
   PFGM_CHECK(options.timeout_s > 0, "[--dist-timeout] got ", options.timeout_s, " s, expected > 0");
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
   auto& m = *impl_;
@@ -74,8 +89,19 @@ ProcessGroup::ProcessGroup(const World& world, const GroupOptions& options) : im
     gloo_options->threads = 2;
     auto gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(m.store, world.rank, world.size, gloo_options);
     m.group = c10::make_intrusive<c10d::ProcessGroup>(m.store, world.rank, world.size);
-    m.group->setBackend(c10::kCPU, c10d::ProcessGroup::BackendType::GLOO, gloo);
+    m.group->setBackend(c10::kCPU, c10d::ProcessGroup::BackendType::GLOO, gloo);  // CPU tensors: statistics, broadcasts
     m.group->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
+#ifdef PFGM_WITH_NCCL
+    if (nccl) {  // CUDA tensors (the gradient buckets) go through NCCL
+      auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
+      nccl_options->timeout = timeout;
+      auto backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(m.store, world.rank, world.size, nccl_options);
+      m.group->setBackend(c10::kCUDA, c10d::ProcessGroup::BackendType::NCCL, backend);
+      m.group->setDefaultBackend(c10d::ProcessGroup::BackendType::NCCL);
+    }
+#else
+    (void)nccl;
+#endif
   } catch (const c10::Error& e) {
     throw Error("[distributed] rank " + std::to_string(world.rank) + " of " + std::to_string(world.size) +
                 ": cannot join the group at " + world.master_addr + ":" + std::to_string(world.master_port) + " (" +

@@ -1,6 +1,7 @@
 #pragma once
 // Several processes, one run: PyTorch's c10d process group (a TCPStore rendezvous at
-// MASTER_ADDR:MASTER_PORT hosted by rank 0, Gloo collectives on the CPU), set up from the
+// MASTER_ADDR:MASTER_PORT hosted by rank 0, Gloo collectives for CPU tensors and, when built with
+// it, NCCL for CUDA tensors), set up from the
 // environment torchrun, `pfgm launch` or SLURM gives each process. A rank that dies or hangs makes
 // every collective of the others fail within the timeout with a pfgm::Error naming it (each rank
 // beats a heartbeat counter in the store; the ranks whose counter stopped are the lost ones).
@@ -25,9 +26,12 @@ struct World {
 World world_from_environment();
 
 struct GroupOptions {
-  std::string backend = "auto";  // auto (gloo on the CPU), gloo
+  std::string backend = "auto";  // auto (nccl for CUDA devices when built with it, else gloo), gloo, nccl
   double timeout_s = 300;        // a collective or the rendezvous waiting longer fails (--dist-timeout)
+  bool cuda = false;             // the processes train on CUDA devices
 };
+
+bool has_nccl();  // this build has the NCCL process group (CMake found NCCL's headers beside the wheel)
 
 class ProcessGroup {
  public:
