@@ -19,6 +19,7 @@
 #include <torch/types.h>
 
 #include "pfgm/core/error.h"
+#include "pfgm/core/text.h"
 #include "pfgm/data/image_dataset.h"
 #include "pfgm/data/image_folder.h"
 #include "pfgm/io/png.h"
@@ -50,10 +51,6 @@ int remove_entry(const char* path, const struct stat*, int, struct FTW*) { retur
 // Removes a folder tree (not std::filesystem::remove_all, see the build notes).
 void remove_tree(const std::string& p) { ::nftw(p.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 std::string parent_of(const std::string& p) {
   const auto slash = p.find_last_of('/');
   return slash == std::string::npos ? "." : slash == 0 ? "/" : p.substr(0, slash);
@@ -64,7 +61,7 @@ class DatasetWriter {
  public:
   explicit DatasetWriter(const std::string& dest) : dest_(dest) {
     PFGM_CHECK(is_dir(parent_of(dest)), "[dest] ", dest, ": the folder ", parent_of(dest), " does not exist");
-    if (ends_with(dest, ".zip")) {
+    if (core::ends_with(dest, ".zip")) {
       PFGM_CHECK(!is_dir(dest), "[dest] ", dest, " is a folder, expected a .zip file name");
       zip_ = std::make_unique<io::ZipWriter>(dest);  // libzip writes a temporary file and renames it
       return;

@@ -9,6 +9,7 @@
 
 #include "pfgm/core/error.h"
 #include "pfgm/core/numpy_random.h"
+#include "pfgm/core/text.h"
 #include "pfgm/data/cifar10.h"
 #include "pfgm/data/idx.h"
 #include "pfgm/io/npy.h"
@@ -74,10 +75,6 @@ bool is_file(const std::string& p) {
   return ::stat(p.c_str(), &s) == 0 && S_ISREG(s.st_mode);
 }
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 bool has_idx_files(const std::string& dir) {
   for (const char* stem : {"train-images-idx3-ubyte", "t10k-images-idx3-ubyte"})
     for (const char* ext : {"", ".gz"})
@@ -98,9 +95,9 @@ ImageDataset subset(ImageDataset d, const ImageDatasetOptions& o) {
 
 DatasetFormat detect_dataset_format(const std::string& path) {
   if (path == "fashion-mnist") return DatasetFormat::FashionMnist;
-  if (is_file(path) && ends_with(path, ".zip")) return DatasetFormat::ImageFolder;
-  if (is_file(path) && ends_with(path, ".npz")) return DatasetFormat::Npz;
-  if (is_file(path) && (ends_with(path, ".tar.gz") || ends_with(path, ".tgz"))) return DatasetFormat::Cifar10;
+  if (is_file(path) && core::ends_with(path, ".zip")) return DatasetFormat::ImageFolder;
+  if (is_file(path) && core::ends_with(path, ".npz")) return DatasetFormat::Npz;
+  if (is_file(path) && (core::ends_with(path, ".tar.gz") || core::ends_with(path, ".tgz"))) return DatasetFormat::Cifar10;
   if (is_dir(path) && has_idx_files(path)) return DatasetFormat::Idx;
   if (is_dir(path) && is_cifar10_folder(path)) return DatasetFormat::Cifar10;
   if (is_dir(path)) return DatasetFormat::ImageFolder;

@@ -5,6 +5,7 @@
 
 #include <torch/nn/module.h>
 
+#include "pfgm/core/text.h"
 #include "pfgm/networks/network_options.h"
 #include "pfgm/networks/positional_embedding.h"
 
@@ -156,12 +157,6 @@ void SongUNet::build_decoder(const UNetBlockOptions& block, std::vector<int64_t>
   }
 }
 
-namespace {
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-}  // namespace
-
 torch::Tensor SongUNet::forward(const torch::Tensor& x_in, const torch::Tensor& c_noise,
                                 const torch::Tensor& class_labels, const torch::Tensor& augment_labels) {
   // Mapping: the embedding's halves swapped to [sin, cos] (score_sde's order).
@@ -184,14 +179,14 @@ torch::Tensor SongUNet::forward(const torch::Tensor& x_in, const torch::Tensor& 
   auto aux = x_in;
   std::vector<torch::Tensor> skips;
   for (const auto& [name, m] : enc_) {
-    if (ends_with(name, "aux_down")) {
+    if (core::ends_with(name, "aux_down")) {
       aux = static_cast<Conv2d&>(*m).forward(aux);
-    } else if (ends_with(name, "aux_skip")) {
+    } else if (core::ends_with(name, "aux_skip")) {
       x = skips.back() = x + static_cast<Conv2d&>(*m).forward(aux);
-    } else if (ends_with(name, "aux_residual")) {
+    } else if (core::ends_with(name, "aux_residual")) {
       x = skips.back() = aux = (x + static_cast<Conv2d&>(*m).forward(aux)) / std::sqrt(2.0);
     } else {
-      x = ends_with(name, "_conv") ? static_cast<Conv2d&>(*m).forward(x) : static_cast<UNetBlock&>(*m).forward(x, emb);
+      x = core::ends_with(name, "_conv") ? static_cast<Conv2d&>(*m).forward(x) : static_cast<UNetBlock&>(*m).forward(x, emb);
       skips.push_back(x);
     }
   }
@@ -199,11 +194,11 @@ torch::Tensor SongUNet::forward(const torch::Tensor& x_in, const torch::Tensor& 
   // Decoder.
   torch::Tensor out, tmp;
   for (const auto& [name, m] : dec_) {
-    if (ends_with(name, "aux_up")) {
+    if (core::ends_with(name, "aux_up")) {
       out = static_cast<Conv2d&>(*m).forward(out);
-    } else if (ends_with(name, "aux_norm")) {
+    } else if (core::ends_with(name, "aux_norm")) {
       tmp = static_cast<GroupNorm&>(*m).forward(x);
-    } else if (ends_with(name, "aux_conv")) {
+    } else if (core::ends_with(name, "aux_conv")) {
       tmp = static_cast<Conv2d&>(*m).forward(torch::silu(tmp));
       out = out.defined() ? tmp + out : tmp;
     } else {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pfgm/core/error.h"
+#include "pfgm/core/text.h"
 #include "pfgm/io/atomic_file.h"
 #include "pfgm/io/safetensors.h"
 
@@ -28,13 +29,9 @@ std::vector<std::string> entries(const std::string& dir) {
   return names;
 }
 
-bool ends_with(const std::string& s, const std::string& end) {
-  return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
-}
-
 // The kimg of "training-state-<kimg>.safetensors", or -1 for other names.
 long long kimg_of(const std::string& name) {
-  if (name.rfind(kPrefix, 0) != 0 || !ends_with(name, kSuffix)) return -1;
+  if (name.rfind(kPrefix, 0) != 0 || !core::ends_with(name, kSuffix)) return -1;
   const std::string digits = name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 15) return -1;
   return std::atoll(digits.c_str());
