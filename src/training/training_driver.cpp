@@ -33,7 +33,6 @@ DriverResult drive(Trainer& trainer, const DriverOptions& options, RunLog* log,
   if (log && !options.log_header.empty()) log->say("%s", options.log_header.c_str());
   std::unique_ptr<StopOnSignal> signals;
   if (options.stop_on_signal) signals = std::make_unique<StopOnSignal>();
-  bool stopped = false;
   const auto t0 = std::chrono::steady_clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   trainer.run(
@@ -46,8 +45,7 @@ DriverResult drive(Trainer& trainer, const DriverOptions& options, RunLog* log,
                    p.tick_s / std::max(double(p.tick_nimg) / 1e3, 1e-9), p.maintenance_s, p.cpu_mem_gb, p.loss);
       },
       [&] {
-        stopped = (signals && StopOnSignal::requested()) || (options.stop && options.stop());
-        return stopped;
+        return (signals && StopOnSignal::requested()) || (options.stop && options.stop());
       });
   DriverResult r;
   r.seconds = seconds();
