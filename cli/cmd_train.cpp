@@ -74,7 +74,7 @@ void run_train(TrainArgs a) {
   c.options.group = group.get();
   c.options.outdir = lead ? run_directory(a, c, config) : "";
   if (a.classifier.empty())
-    a.classifier = (fs::path(a.nosubdir ? c.options.outdir : a.outdir) / ("classifier-" + dataset_name(c.data) + ".safetensors")).string();
+    a.classifier = (fs::path(a.outdir) / ("classifier-" + dataset_name(c.data) + ".safetensors")).string();
   PFGM_CHECK(c.fd_count == 0 || dataset.labels.defined() || fs::exists(a.classifier), "[--fd] ", c.data,
              " has no labels to train the quality report's classifier on; give --classifier FILE or --fd 0");
   const auto options = training_options_json(a, c, config, dataset, device, threads);

@@ -11,6 +11,7 @@
 #include "pfgm/eval/feature_stats.h"
 #include "pfgm/networks/classifier.h"
 #include "pfgm/training/classifier_training.h"
+#include "pfgm/io/input_file.h"
 #include "pfgm/io/output_folder.h"
 #include "run_control.h"
 
@@ -38,6 +39,7 @@ struct SampleJudge::State {
   torch::Tensor train_images;
   std::unique_ptr<eval::Detector> detector;
   eval::FIDReference reference;
+  distributed::ProcessGroup* group = nullptr;
 };
 
 SampleJudge::SampleJudge(const data::ImageDataset& train, const SampleReportOptions& o,
@@ -46,7 +48,9 @@ SampleJudge::SampleJudge(const data::ImageDataset& train, const SampleReportOpti
   auto& s = *state_;
   s.heldout = heldout_images(o.data, train);
   s.train_images = train.images;
-  if (!fs::exists(o.classifier)) {
+  s.group = o.group;
+  const bool lead = !o.group || o.group->rank() == 0;
+  if (lead && !fs::exists(o.classifier)) {
     PFGM_CHECK(train.labels.defined(), "[--fd] ", o.data, ": a quality report needs a labelled dataset to train its "
                "classifier on; give --fd 0 or --classifier FILE");
     say("training the feature classifier " + o.classifier + " on the labels of " + o.data + "\n");
@@ -68,11 +72,14 @@ SampleJudge::SampleJudge(const data::ImageDataset& train, const SampleReportOpti
     io::make_output_folder(fs::absolute(o.classifier).parent_path().string(), "--classifier");
     networks::save_classifier(o.classifier, net);
   }
+  if (o.group) o.group->wait_for(0, "the quality report's classifier");
+  io::check_input_file(o.classifier, "--classifier");
   s.detector = eval::make_classifier_detector(o.classifier, o.device);
   eval::FeatureSetOptions f;
   f.batch = 500;
+  f.group = o.group;
   s.reference = {eval::compute_feature_set(*s.detector, train.images, f).stats, {}};
-  if (!o.reference.empty()) eval::write_fid_reference(o.reference, s.reference);
+  if (lead && !o.reference.empty()) eval::write_fid_reference(o.reference, s.reference);
 }
 
 SampleJudge::~SampleJudge() = default;
@@ -86,7 +93,9 @@ eval::SampleQuality SampleJudge::judge(const torch::Tensor& samples) const {
   // As many held-out images as samples (a seeded subset, as fid.py chooses one).
   const int64_t n = std::min(samples.size(0), s.heldout.images.size(0));
   const auto keep = torch::tensor(data::choose_subset(s.heldout.images.size(0), n, 0), torch::kInt64);
-  return eval::sample_quality(*s.detector, s.reference, samples.narrow(0, 0, n), s.heldout.images.index_select(0, keep));
+  eval::SampleQualityOptions q;
+  q.group = s.group;
+  return eval::sample_quality(*s.detector, s.reference, samples.narrow(0, 0, n), s.heldout.images.index_select(0, keep), q);
 }
 
 SampleReport sample_report(const data::ImageDataset& train, const torch::Tensor& samples, const SampleReportOptions& o,

@@ -19,6 +19,9 @@ struct SampleReportOptions {
   std::string reference;   // where the training set's feature statistics are written (.npz for pfgm fid calc)
   c10::Device device = torch::kCPU;
   int64_t count = 1000;    // samples and held-out images
+  // Several processes share the detector's passes (every rank passes all samples); rank 0 trains
+  // the classifier when needed and writes the reference; `data` and `classifier` are read by all.
+  distributed::ProcessGroup* group = nullptr;
 };
 
 struct SampleReport {

@@ -87,16 +87,21 @@ json training_options_json(const TrainArgs& a, const training::TrainConfig& c, c
 }
 
 namespace {
+// Every rank judges its share of the images; rank 0 (group null or rank 0) prints and writes.
 void quality_report(const TrainArgs& a, const training::TrainConfig& c, const data::ImageDataset& dataset,
-                    const torch::Tensor& pixels, int64_t nfe, c10::Device device, training::RunLog& log) {
+                    const torch::Tensor& pixels, int64_t nfe, c10::Device device, training::RunLog& log,
+                    distributed::ProcessGroup* group) {
+  const bool lead = !group || group->rank() == 0;
   SampleReportOptions r;
   r.data = c.data;
   r.classifier = a.classifier;
-  r.reference = (fs::path(c.options.outdir) / "fd-reference.npz").string();
+  if (lead) r.reference = (fs::path(c.options.outdir) / "fd-reference.npz").string();
   r.device = device;
   r.count = c.fd_count;
+  r.group = group;
   const auto report = sample_report(dataset, pixels.narrow(0, 0, c.fd_count), r,
                                     [&](const std::string& line) { log.say("%s", line.c_str()); });
+  if (!lead) return;
   const auto& q = report.quality;
   if (report.classifier_accuracy >= 0)
     log.say("classifier %s: held-out accuracy %.4f\n", r.classifier.c_str(), report.classifier_accuracy);
@@ -143,13 +148,16 @@ void sample_and_report(networks::Model& ema, const TrainArgs& a, const training:
   end_progress();
   auto pixels = io::to_uint8(samples.x);
   if (group) pixels = distributed::gather_in_order(*group, pixels, count, s.batch);
-  if (!lead) return;
+  if (!lead) {
+    if (c.fd_count > 0) quality_report(a, c, dataset, pixels, samples.nfe, device, log, group);
+    return;
+  }
   const std::string grid = (fs::path(c.options.outdir) / "samples.png").string();
   io::write_png(grid, io::image_grid(pixels.narrow(0, 0, a.grid)));
   const double sample_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   log.say("%lld samples (NFE %lld) in %.1f s\nsample grid: %s\n", (long long)count, (long long)samples.nfe, sample_s,
           grid.c_str());
-  if (c.fd_count > 0) quality_report(a, c, dataset, pixels, samples.nfe, device, log);
+  if (c.fd_count > 0) quality_report(a, c, dataset, pixels, samples.nfe, device, log, group);
 }
 
 }  // namespace pfgm::cli

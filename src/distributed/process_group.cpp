@@ -1,5 +1,6 @@
 #include "pfgm/distributed/process_group.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -69,6 +70,9 @@ ProcessGroup::ProcessGroup(const World& world, const GroupOptions& options) : im
   const bool nccl = options.cuda && has_nccl() && options.backend != "gloo";
   PFGM_CHECK(options.timeout_s > 0, "[--dist-timeout] got ", options.timeout_s, " s, expected > 0");
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
+  // c10d's own warnings (a closed socket, with a stack trace) say less than the error pfgm throws
+  // for them; TORCH_CPP_LOG_LEVEL=INFO or WARNING brings them back.
+  if (env_str("TORCH_CPP_LOG_LEVEL", "").empty()) FLAGS_caffe2_log_level = std::max(FLAGS_caffe2_log_level, 2);
   auto& m = *impl_;
   m.world = world;
   try {
@@ -148,6 +152,27 @@ void ProcessGroup::fail(const std::string& what, const std::string& reason) { im
 
 void ProcessGroup::barrier() {
   impl_->run("barrier", [&] { impl_->group->barrier()->wait(); });
+}
+
+void ProcessGroup::wait_for(int root, const std::string& work) {
+  auto& m = *impl_;
+  const std::string done = "pfgm/done/" + std::to_string(m.waits++);
+  const std::string what = "waiting for rank " + std::to_string(root) + " (" + work + ")";
+  try {
+    if (world_.rank == root) return m.store->set(done, std::vector<uint8_t>{1});
+    int64_t beats = m.store->add(beat_key(root), 0), still = 0;
+    while (!m.store->check({done})) {
+      std::this_thread::sleep_for(kBeat);
+      const int64_t now = m.store->add(beat_key(root), 0);
+      still = now == beats ? still + 1 : 0;
+      beats = now;
+      if (still >= 6) m.fail(what.c_str(), "no heartbeat for 3 s");
+    }
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    m.fail(what.c_str(), e.what());
+  }
 }
 
 }  // namespace pfgm::distributed

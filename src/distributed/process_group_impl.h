@@ -23,6 +23,7 @@ struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::ProcessGroup> group;
   std::thread heartbeat;
   std::atomic<bool> stop{false};
+  int64_t waits = 0;  // wait_for calls so far: each has its own store key
   World world;
 
   // Which ranks stopped beating: read every counter, wait three beats, read again.

@@ -13,6 +13,7 @@ ImageSetQuality judge(Detector& detector, const FIDReference& reference, const t
   ImageMetricsOptions m;
   m.batch = o.batch;
   m.is_splits = o.is_splits;
+  m.group = o.group;
   const auto r = image_metrics(detector, images, reference, m);
   ImageSetQuality q;
   q.fd = r.fd;

@@ -198,3 +198,28 @@ TEST(DistributedCli, FidStatisticsOverTwoProcessesEqualOne) {
   const double f1 = nlohmann::json::parse(c1.out)["fid"].get<double>(), f2 = nlohmann::json::parse(c2.out)["fid"].get<double>();
   EXPECT_NEAR(f1, f2, 1e-10 * std::max(1.0, std::abs(f1)));
 }
+
+// The quality report after a 2-process run: rank 0 trains the classifier while rank 1 waits, then
+// both share the detector passes. Against one process (one thread each, so the classifiers are the
+// same file): the training set's statistics within 1e-10, and so the held-out floor within 1e-6
+// (12 images: singular covariances, whose square root turns a rounding ε into √ε); the samples'
+// distance close (the two runs' weights agree to ~1e-5, not bit for bit).
+TEST(DistributedCli, QualityReportOverTwoProcessesEqualsOne) {
+  const std::string opts = " --data " + make_idx_dir() + kSmall + " --fd 12 --threads 1 --dist-timeout 60";
+  const std::string one = dir() + "/dist_report_one", two = dir() + "/dist_report_two";
+  ASSERT_EQ(run("train" + opts + " --outdir " + one, false).status, 0);
+  const auto r = run("launch --nproc 2 -- train" + opts + " --outdir " + two, false);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string classifier = "/classifier-idx.safetensors";
+  ASSERT_TRUE(exists(two + classifier)) << r.out;
+  EXPECT_TRUE(slurp(one + classifier) == slurp(two + classifier));
+  const auto a = pfgm::eval::read_fid_reference(one + "/fd-reference.npz");
+  const auto b = pfgm::eval::read_fid_reference(two + "/fd-reference.npz");
+  EXPECT_LT(((a.stats.mu - b.stats.mu).abs().max() / a.stats.mu.abs().max()).item<double>(), 1e-10);
+  EXPECT_LT(((a.stats.sigma - b.stats.sigma).abs().max() / a.stats.sigma.abs().max()).item<double>(), 1e-10);
+  const auto q1 = nlohmann::json::parse(slurp(one + "/quality.json")), q2 = nlohmann::json::parse(slurp(two + "/quality.json"));
+  EXPECT_EQ(q2["count"], 12);
+  EXPECT_NEAR(q1["fd_floor"].get<double>(), q2["fd_floor"].get<double>(), 1e-6 * q1["fd_floor"].get<double>());
+  EXPECT_EQ(q1["confident_floor"], q2["confident_floor"]);
+  EXPECT_NEAR(q1["fd"].get<double>(), q2["fd"].get<double>(), 0.01 * q1["fd"].get<double>());
+}

@@ -47,6 +47,10 @@ class ProcessGroup {
   void broadcast(torch::Tensor& t, int root = 0);               // in place
   std::vector<torch::Tensor> allgather(const torch::Tensor& t);  // the same shape on every rank
   void barrier();
+  // Rank `root` works alone for as long as it needs (training the quality report's classifier)
+  // while the others wait here past --dist-timeout as long as its heartbeat beats; every rank
+  // calls it, the root once its work is done.
+  void wait_for(int root, const std::string& work);
 
   // Throws the error a failed collective throws (naming the lost ranks), for work that fails
   // outside these calls (a gradient average inside the backward pass).

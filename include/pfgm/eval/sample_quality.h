@@ -5,6 +5,7 @@
 // sample size — and the share of images the classifier assigns to a class with confidence.
 #include <torch/types.h>
 
+#include "pfgm/distributed/process_group.h"
 #include "pfgm/eval/detector.h"
 #include "pfgm/eval/fid_reference.h"
 #include "pfgm/eval/inception_score.h"
@@ -15,6 +16,7 @@ struct SampleQualityOptions {
   int64_t batch = 256;         // images per detector call
   double confidence = 0.9;     // a prediction counts as confident when max p(y|x) ≥ this
   int64_t is_splits = 10;      // splits of the classifier score
+  distributed::ProcessGroup* group = nullptr;  // several processes share the detector's work (feature_stats.h)
 };
 
 struct ImageSetQuality {

@@ -1,0 +1,129 @@
+// The process group over Gloo on the loopback, two forked ranks: every collective pfgm uses gives
+// the exact result (this also guards the gloo declarations pfgm compiles against: a layout that
+// differed from the wheel's gloo would break them), wait_for lets one rank work past the timeout,
+// and a rank that dies while the other waits for it is named.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <array>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include <torch/torch.h>
+
+#include "pfgm/core/error.h"
+#include "pfgm/distributed/process_group.h"
+#include "cli/cli_runner.h"
+
+namespace {
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Runs `body(group)` in two forked ranks; a rank's exit status is 0 when body returned true, 1 when
+// false, 2 on an exception (its message written to `<dir>/rank<r>.txt`). Returns both statuses.
+std::array<int, 2> two_ranks(double timeout_s, const std::function<bool(pfgm::distributed::ProcessGroup&)>& body,
+                             const std::string& tag) {
+  const std::string base = cli_test::dir() + "/" + tag;  // made before the fork
+  pfgm::distributed::World w;
+  w.size = 2;
+  w.master_port = free_port();
+  pfgm::distributed::GroupOptions o;
+  o.timeout_s = timeout_s;
+  pid_t pids[2];
+  for (int rank = 0; rank < 2; ++rank) {
+    pids[rank] = ::fork();
+    if (pids[rank] == 0) {
+      w.rank = w.local_rank = rank;
+      int code = 2;
+      try {
+        pfgm::distributed::ProcessGroup group(w, o);
+        code = body(group) ? 0 : 1;
+      } catch (const std::exception& e) {
+        std::ofstream(base + "_rank" + std::to_string(rank) + ".txt") << e.what();
+      }
+      ::_exit(code);
+    }
+  }
+  std::array<int, 2> codes{};
+  for (int rank = 0; rank < 2; ++rank) {
+    int status = 0;
+    ::waitpid(pids[rank], &status, 0);
+    codes[rank] = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  return codes;
+}
+
+std::string message(const std::string& tag, int rank) {
+  return cli_test::slurp(cli_test::dir() + "/" + tag + "_rank" + std::to_string(rank) + ".txt");
+}
+
+}  // namespace
+
+TEST(ProcessGroup, CollectivesGiveExactResults) {
+  const auto codes = two_ranks(30, [](pfgm::distributed::ProcessGroup& g) {
+    const double r = g.rank();
+    auto sum = torch::tensor({1.0 + r, 1e-17 * r, -3.0 * r}, torch::kFloat64);
+    g.allreduce_sum(sum);
+    auto big = torch::arange(100000, torch::kFloat32) * (r + 1);  // more than one Gloo chunk
+    g.allreduce_sum(big);
+    auto b = g.rank() == 1 ? torch::tensor({7, 8, 9}, torch::kInt64) : torch::zeros({3}, torch::kInt64);
+    g.broadcast(b, 1);
+    const auto all = g.allgather(torch::full({2, 2}, r, torch::kFloat32));
+    g.barrier();
+    return torch::equal(sum, torch::tensor({3.0, 1e-17, -3.0}, torch::kFloat64)) &&
+           torch::equal(big, torch::arange(100000, torch::kFloat32) * 3) &&
+           torch::equal(b, torch::tensor({7, 8, 9}, torch::kInt64)) && all.size() == 2 &&
+           torch::equal(all[0], torch::zeros({2, 2})) && torch::equal(all[1], torch::ones({2, 2}));
+  }, "collectives");
+  EXPECT_EQ(codes[0], 0) << message("collectives", 0);
+  EXPECT_EQ(codes[1], 0) << message("collectives", 1);
+}
+
+// Rank 0 works three times the timeout before the others go on; collectives after it still work.
+TEST(ProcessGroup, WaitForOutlastsTheTimeoutWhileTheRootBeats) {
+  const auto codes = two_ranks(1, [](pfgm::distributed::ProcessGroup& g) {
+    if (g.rank() == 0) std::this_thread::sleep_for(std::chrono::seconds(3));
+    g.wait_for(0, "a long piece of work");
+    auto x = torch::ones({1});
+    g.allreduce_sum(x);
+    return x.item<float>() == 2;
+  }, "wait");
+  EXPECT_EQ(codes[0], 0) << message("wait", 0);
+  EXPECT_EQ(codes[1], 0) << message("wait", 1);
+}
+
+// The root dies instead of finishing: the waiting rank names it within seconds.
+TEST(ProcessGroup, WaitForNamesARootThatDied) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto codes = two_ranks(300, [](pfgm::distributed::ProcessGroup& g) {
+    if (g.rank() == 0) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      ::_exit(3);
+    }
+    g.wait_for(0, "a piece of work");
+    return true;
+  }, "died");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(codes[0], 3);
+  EXPECT_EQ(codes[1], 2);
+  const auto m = message("died", 1);
+  EXPECT_NE(m.find("lost rank 0"), std::string::npos) << m;
+  EXPECT_NE(m.find("a piece of work"), std::string::npos) << m;
+  EXPECT_LT(seconds, 30.0);
+}
