@@ -117,8 +117,8 @@ void run_generate(const GenerateArgs& a) {
   const std::string grid = a.grid.empty() ? (fs::path(a.outdir) / "grid.png").string() : a.grid;
   io::write_png(grid, io::image_grid(images.narrow(0, 0, std::min<int64_t>(images.size(0), 256))));
   if (!a.npz.empty()) io::write_npz(a.npz, {{"x", images.permute({0, 2, 3, 1})}});  // uint8 NHWC, seed order
-  std::printf("%zu images from %s (NFE %lld) in %s; grid %s\n", all_seeds.size(), file.c_str(), (long long)samples.nfe,
-              a.outdir.c_str(), grid.c_str());
+  std::printf("%zu images from %s (NFE %lld) in %s%s; grid %s\n", all_seeds.size(), file.c_str(), (long long)samples.nfe,
+              a.outdir.c_str(), group ? (" by " + std::to_string(group->size()) + " processes").c_str() : "", grid.c_str());
 }
 
 }  // namespace

@@ -110,6 +110,26 @@ TEST(DistributedCli, GenerateOverTwoProcessesEqualsOne) {
   EXPECT_TRUE(slurp(one + ".npz") == slurp(two + ".npz")) << "the npz files differ";
 }
 
+// The same under SLURM's variables alone (srun's, with the rendezvous at SLURM_LAUNCH_NODE_IPADDR).
+TEST(DistributedCli, GenerateUnderSlurmEqualsOne) {
+  const std::string net = trained_network(), one = dir() + "/slurm_one", two = dir() + "/slurm_two";
+  const std::string args = " generate --network " + net + " --seeds 0-6 --batch 2 --steps 3 --device cpu --threads 1";
+  ASSERT_EQ(run(args + " --outdir " + one, false).status, 0);
+  std::string cmd = "port=" + std::to_string(free_port()) + "; rank() { env -u WORLD_SIZE -u RANK -u MASTER_ADDR "
+                    "SLURM_NTASKS=2 SLURM_PROCID=$1 SLURM_LOCALID=$1 SLURM_LAUNCH_NODE_IPADDR=127.0.0.1 MASTER_PORT=$port " +
+                    pfgm::test_paths::pfgm_binary() + args + " --outdir " + two + " > " + dir() + "/slurm_$1.out 2> " + dir() + "/slurm_$1.txt; }; " +
+                    "rank 0 & p=$!; rank 1; r1=$?; wait $p; exit $(( $? | r1 ))";
+  const int rc = std::system(("bash -c '" + cmd + "'").c_str());
+  EXPECT_EQ(rc, 0) << slurp(dir() + "/slurm_0.txt") << slurp(dir() + "/slurm_1.txt");
+  EXPECT_NE(slurp(dir() + "/slurm_0.out").find("7 images from"), std::string::npos);
+  EXPECT_NE(slurp(dir() + "/slurm_0.out").find("by 2 processes"), std::string::npos);
+  EXPECT_EQ(slurp(dir() + "/slurm_1.out"), "");  // rank 1 does its share and reports nothing
+  const auto names = files_in(one);
+  ASSERT_EQ(names.size(), 8u);  // 7 seeds and the grid
+  EXPECT_EQ(files_in(two), names);
+  for (const auto& f : names) EXPECT_TRUE(slurp(one + "/" + f) == slurp(two + "/" + f)) << f;
+}
+
 TEST(DistributedCli, AKilledRankIsNamedByTheOtherWithinTheTimeout) {
   const std::string net = trained_network();
   const int port = free_port();

@@ -14,6 +14,8 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -126,4 +128,69 @@ TEST(ProcessGroup, WaitForNamesARootThatDied) {
   EXPECT_NE(m.find("lost rank 0"), std::string::npos) << m;
   EXPECT_NE(m.find("a piece of work"), std::string::npos) << m;
   EXPECT_LT(seconds, 30.0);
+}
+
+namespace {
+// Sets the given environment variables (and unsets the launchers' others) for one scope.
+class Environment {
+ public:
+  explicit Environment(const std::vector<std::pair<std::string, std::string>>& vars) {
+    for (const char* name : {"WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "SLURM_NTASKS",
+                             "SLURM_PROCID", "SLURM_LOCALID", "SLURM_LAUNCH_NODE_IPADDR"}) {
+      if (const char* v = std::getenv(name)) saved_.emplace_back(name, v);
+      ::unsetenv(name);
+      names_.push_back(name);
+    }
+    for (const auto& [k, v] : vars) ::setenv(k.c_str(), v.c_str(), 1);
+  }
+  ~Environment() {
+    for (const auto& n : names_) ::unsetenv(n.c_str());
+    for (const auto& [k, v] : saved_) ::setenv(k.c_str(), v.c_str(), 1);
+  }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<std::pair<std::string, std::string>> saved_;
+};
+}  // namespace
+
+TEST(World, FromTorchrunSlurmOrNothing) {
+  {
+    Environment e({});
+    const auto w = pfgm::distributed::world_from_environment();
+    EXPECT_FALSE(w.distributed());
+    EXPECT_EQ(w.launcher, "none");
+  }
+  {
+    Environment e({{"WORLD_SIZE", "8"}, {"RANK", "5"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "node0"}, {"MASTER_PORT", "1234"},
+                   {"SLURM_NTASKS", "2"}, {"SLURM_PROCID", "0"}});  // torchrun's variables win
+    const auto w = pfgm::distributed::world_from_environment();
+    EXPECT_EQ(w.launcher, "torchrun");
+    EXPECT_EQ(w.size, 8);
+    EXPECT_EQ(w.rank, 5);
+    EXPECT_EQ(w.local_rank, 1);
+    EXPECT_EQ(w.master_addr, "node0");
+    EXPECT_EQ(w.master_port, 1234);
+  }
+  {
+    Environment e({{"SLURM_NTASKS", "16"}, {"SLURM_PROCID", "13"}, {"SLURM_LOCALID", "5"},
+                   {"SLURM_LAUNCH_NODE_IPADDR", "10.0.0.7"}});
+    const auto w = pfgm::distributed::world_from_environment();
+    EXPECT_EQ(w.launcher, "slurm");
+    EXPECT_EQ(w.size, 16);
+    EXPECT_EQ(w.rank, 13);
+    EXPECT_EQ(w.local_rank, 5);  // the device index
+    EXPECT_EQ(w.master_addr, "10.0.0.7");
+    EXPECT_EQ(w.master_port, 29500);
+  }
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"RANK", "2"}, {"RANK", "x"}, {"MASTER_PORT", "70000"}, {"LOCAL_RANK", "-1"}}) {
+    Environment e({{"WORLD_SIZE", "2"}, {name, value}});
+    try {
+      pfgm::distributed::world_from_environment();
+      ADD_FAILURE() << name << "=" << value << " was accepted";
+    } catch (const pfgm::Error& err) {
+      EXPECT_NE(std::string(err.what()).find(name + "=" + value), std::string::npos) << err.what();
+    }
+  }
 }
