@@ -67,34 +67,38 @@ double relative_difference(const std::string& a_path, const std::string& b_path,
   return worst;
 }
 
-// 2 processes × batch B/2 (with and without accumulation rounds, with augmentation) average the
-// same gradients at step 1 as 1 process with batch B (Adam's first moment is (1 − β1)·g), and end
-// at the same weights after 3 steps. In float32 and without dropout: bf16 kernels round differently
-// for other batch sizes (~0.5%), and dropout masks come from each process's own generator.
+// 2 processes × batch B/2 (with and without accumulation rounds, with and without augmentation)
+// average the same gradients at step 1 as 1 process with batch B (Adam's first moment is
+// (1 − β1)·g), and end at the same weights after 3 steps. In float32 and without dropout: bf16
+// kernels round differently for other batch sizes (~0.5%), and dropout masks come from each
+// process's own generator.
 TEST(DistributedCli, TwoProcessesTrainAsOne) {
   const std::string data = make_idx_dir();
   const std::string opts = " --data " + data + " --nosubdir --cbase 8 --cres 1,2 --nblock 1 --batch 8 --grid 1 "
-                           "--steps 2 --fd 0 --device cpu --augment 0.5 --tick 0.008 --dump 1 --snap 1 --dropout 0 --amp fp32";
-  const std::string one = dir() + "/ddp_one", two = dir() + "/ddp_two", acc = dir() + "/ddp_acc";
-  ASSERT_EQ(run("train" + opts + " --duration 0.000024 --outdir " + one).status, 0);
-  auto r = run("launch --nproc 2 -- train" + opts + " --duration 0.000024 --outdir " + two + " --threads 1", false);
-  ASSERT_EQ(r.status, 0) << r.err;
-  r = run("launch --nproc 2 -- train" + opts + " --duration 0.000024 --batch-gpu 2 --outdir " + acc + " --threads 1", false);
-  ASSERT_EQ(r.status, 0) << r.err;
+                           "--steps 2 --fd 0 --device cpu --tick 0.008 --dump 1 --snap 1 --dropout 0 --amp fp32";
   const std::string state = "/training-state-000000.safetensors";
-  // Step 1: the averaged gradients.
-  const std::string one1 = dir() + "/ddp_one1", two1 = dir() + "/ddp_two1";
-  ASSERT_EQ(run("train" + opts + " --duration 0.000008 --outdir " + one1).status, 0);
-  r = run("launch --nproc 2 -- train" + opts + " --duration 0.000008 --batch-gpu 2 --outdir " + two1 + " --threads 1", false);
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_LT(relative_difference(one1 + state, two1 + state, "adam.", ".exp_avg"), 1e-5);
-  // Step 3: the weights.
-  for (const auto& other : {two, acc}) {
-    EXPECT_LT(relative_difference(one + state, other + state, "net."), 1e-4) << other;
-    EXPECT_LT(relative_difference(one + state, other + state, "ema."), 1e-4) << other;
+  for (const std::string augment : {"0.5", "0"}) {
+    const std::string o = opts + " --augment " + augment, d = dir() + "/ddp_aug" + augment;
+    const std::string one = d + "_one", two = d + "_two", acc = d + "_acc";
+    ASSERT_EQ(run("train" + o + " --duration 0.000024 --outdir " + one).status, 0);
+    auto r = run("launch --nproc 2 -- train" + o + " --duration 0.000024 --outdir " + two + " --threads 1", false);
+    ASSERT_EQ(r.status, 0) << r.err;
+    r = run("launch --nproc 2 -- train" + o + " --duration 0.000024 --batch-gpu 2 --outdir " + acc + " --threads 1", false);
+    ASSERT_EQ(r.status, 0) << r.err;
+    // Step 1: the averaged gradients.
+    const std::string one1 = d + "_one1", two1 = d + "_two1";
+    ASSERT_EQ(run("train" + o + " --duration 0.000008 --outdir " + one1).status, 0);
+    r = run("launch --nproc 2 -- train" + o + " --duration 0.000008 --batch-gpu 2 --outdir " + two1 + " --threads 1", false);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_LT(relative_difference(one1 + state, two1 + state, "adam.", ".exp_avg"), 1e-5) << "--augment " << augment;
+    // Step 3: the weights.
+    for (const auto& other : {two, acc}) {
+      EXPECT_LT(relative_difference(one + state, other + state, "net."), 1e-4) << other;
+      EXPECT_LT(relative_difference(one + state, other + state, "ema."), 1e-4) << other;
+    }
+    EXPECT_TRUE(exists(two + "/stats.jsonl"));
+    EXPECT_EQ(lines(slurp(two + "/stats.jsonl")), lines(slurp(one + "/stats.jsonl")));
   }
-  EXPECT_TRUE(exists(two + "/stats.jsonl"));
-  EXPECT_EQ(lines(slurp(two + "/stats.jsonl")), lines(slurp(one + "/stats.jsonl")));
 }
 
 TEST(DistributedCli, GenerateOverTwoProcessesEqualsOne) {
