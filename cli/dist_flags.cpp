@@ -1,5 +1,7 @@
 #include "dist_flags.h"
 
+#include "pfgm/core/error.h"
+
 namespace pfgm::cli {
 
 void add_dist_flags(CLI::App* command, DistArgs& a) {
@@ -14,6 +16,22 @@ std::unique_ptr<distributed::ProcessGroup> join_group(const DistArgs& a, c10::De
   const auto world = distributed::world_from_environment();
   if (!world.distributed()) return nullptr;
   return std::make_unique<distributed::ProcessGroup>(world, distributed::GroupOptions{a.backend, a.timeout_s, device.is_cuda()});
+}
+
+void check_command_runs_distributed(int argc, char** argv) {
+  const auto world = distributed::world_from_environment();
+  // Not SLURM's: they also reach the commands a batch script runs itself (not through srun), which
+  // run alone.
+  if (!world.distributed() || world.launcher != "torchrun" || argc < 2 || argv[1][0] == '-') return;
+  std::string command = argv[1];
+  const bool has_sub = command == "fid" || command == "bench";
+  if (has_sub && (argc < 3 || argv[2][0] == '-')) return;  // help
+  if (has_sub) command += std::string(" ") + argv[2];
+  for (const char* c : {"train", "generate", "fid ref", "fid calc", "bench train"})
+    if (command == c) return;
+  throw Error("[distributed] pfgm " + command + " runs in one process, but WORLD_SIZE says " +
+              std::to_string(world.size) + ": run it without a launcher (train, generate, fid ref, "
+              "fid calc and bench train split their work over processes)");
 }
 
 c10::Device device_for_rank(c10::Device device) {

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "dist_flags.h"
 #include "flag_names.h"
 #include "pfgm/core/error.h"
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   pfgm::cli::add_hparams_command(app);
   pfgm::cli::add_launch_command(app);
   try {
+    pfgm::cli::check_command_runs_distributed(argc, argv);
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

@@ -43,7 +43,8 @@ World world_from_environment() {
     w.local_rank = env_int("LOCAL_RANK", w.rank, 0, w.size - 1);
   } else if (std::getenv("SLURM_NTASKS") && std::getenv("SLURM_PROCID")) {
     w.launcher = "slurm";
-    w.size = env_int("SLURM_NTASKS", 1, 1, 1 << 16);
+    // srun's tasks of this step (an srun may start fewer than the job's allocation), else the job's.
+    w.size = env_int("SLURM_STEP_NUM_TASKS", env_int("SLURM_NTASKS", 1, 1, 1 << 16), 1, 1 << 16);
     w.rank = env_int("SLURM_PROCID", 0, 0, w.size - 1);
     w.local_rank = env_int("SLURM_LOCALID", 0, 0, w.size - 1);
   }
@@ -107,9 +108,10 @@ ProcessGroup::ProcessGroup(const World& world, const GroupOptions& options) : im
     (void)nccl;
 #endif
   } catch (const c10::Error& e) {
+    const std::string hint = world.launcher == "slurm" ? "; under SLURM, start every task with srun" : "";
     throw Error("[distributed] rank " + std::to_string(world.rank) + " of " + std::to_string(world.size) +
                 ": cannot join the group at " + world.master_addr + ":" + std::to_string(world.master_port) + " (" +
-                e.what_without_backtrace() + ")");
+                e.what_without_backtrace() + ")" + hint);
   }
   m.heartbeat = std::thread([&m] {
     while (!m.stop) {

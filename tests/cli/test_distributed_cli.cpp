@@ -179,6 +179,14 @@ TEST(DistributedCli, LaunchStopsTheOthersWhenOneFails) {
   EXPECT_NE(r.err.find("no_such.safetensors"), std::string::npos) << r.err;
 }
 
+// A command that does not split its work is refused under a launcher rather than run twice.
+TEST(DistributedCli, CommandsThatRunInOneProcessAreRefusedUnderALauncher) {
+  const auto r = run("launch --nproc 2 -- toy --outdir " + dir() + "/dist_toy", false);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("pfgm toy runs in one process"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(dir() + "/dist_toy"));
+}
+
 // A 2-process run resumed from its state (with --resume RUN_DIR) ends byte-identical to a straight
 // one; a 1-process state continues in 2 processes.
 TEST(DistributedCli, ResumeWithTheSameOrAnotherNumberOfProcesses) {

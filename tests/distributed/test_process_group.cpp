@@ -136,7 +136,7 @@ class Environment {
  public:
   explicit Environment(const std::vector<std::pair<std::string, std::string>>& vars) {
     for (const char* name : {"WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "SLURM_NTASKS",
-                             "SLURM_PROCID", "SLURM_LOCALID", "SLURM_LAUNCH_NODE_IPADDR"}) {
+                             "SLURM_PROCID", "SLURM_LOCALID", "SLURM_LAUNCH_NODE_IPADDR", "SLURM_STEP_NUM_TASKS"}) {
       if (const char* v = std::getenv(name)) saved_.emplace_back(name, v);
       ::unsetenv(name);
       names_.push_back(name);
@@ -182,6 +182,10 @@ TEST(World, FromTorchrunSlurmOrNothing) {
     EXPECT_EQ(w.local_rank, 5);  // the device index
     EXPECT_EQ(w.master_addr, "10.0.0.7");
     EXPECT_EQ(w.master_port, 29500);
+  }
+  {
+    Environment e({{"SLURM_NTASKS", "8"}, {"SLURM_STEP_NUM_TASKS", "2"}, {"SLURM_PROCID", "1"}});  // srun -n 2 in a job of 8
+    EXPECT_EQ(pfgm::distributed::world_from_environment().size, 2);
   }
   for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
            {"RANK", "2"}, {"RANK", "x"}, {"MASTER_PORT", "70000"}, {"LOCAL_RANK", "-1"}}) {
