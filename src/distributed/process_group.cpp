@@ -72,7 +72,8 @@ ProcessGroup::ProcessGroup(const World& world, const GroupOptions& options) : im
   PFGM_CHECK(options.timeout_s > 0, "[--dist-timeout] got ", options.timeout_s, " s, expected > 0");
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
   // c10d's own warnings (a closed socket, with a stack trace) say less than the error pfgm throws
-  // for them; TORCH_CPP_LOG_LEVEL=INFO or WARNING brings them back.
+  // for them. The level is c10's, so other c10 warnings go too; TORCH_CPP_LOG_LEVEL=INFO or WARNING
+  // brings them all back.
   if (env_str("TORCH_CPP_LOG_LEVEL", "").empty()) FLAGS_caffe2_log_level = std::max(FLAGS_caffe2_log_level, 2);
   auto& m = *impl_;
   m.world = world;
@@ -80,11 +81,13 @@ ProcessGroup::ProcessGroup(const World& world, const GroupOptions& options) : im
     c10d::TCPStoreOptions so;
     so.port = static_cast<std::uint16_t>(world.master_port);
     // torchrun's agent hosts the store itself (and says so); otherwise rank 0 does.
-    so.isServer = world.rank == 0 && env_str("TORCHELASTIC_USE_AGENT_STORE", "") != "True";
+    const bool agent_store = env_str("TORCHELASTIC_USE_AGENT_STORE", "") == "True";
+    so.isServer = world.rank == 0 && !agent_store;
     so.numWorkers = world.size;
     so.waitWorkers = true;
     so.timeout = timeout;
     m.store = c10::make_intrusive<c10d::TCPStore>(world.master_addr, so);
+    // (torchrun's agent makes a new store for each restarted attempt: no keys of an earlier one.)
     auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout);
     const std::string iface = env_str("GLOO_SOCKET_IFNAME", "");
     const bool loopback = world.master_addr == "127.0.0.1" || world.master_addr == "localhost";
@@ -157,6 +160,7 @@ void ProcessGroup::barrier() {
 }
 
 void ProcessGroup::wait_for(int root, const std::string& work) {
+  PFGM_CHECK(root >= 0 && root < world_.size, "[distributed] wait_for rank ", root, " of ", world_.size);
   auto& m = *impl_;
   const std::string done = "pfgm/done/" + std::to_string(m.waits++);
   const std::string what = "waiting for rank " + std::to_string(root) + " (" + work + ")";
@@ -172,6 +176,8 @@ void ProcessGroup::wait_for(int root, const std::string& work) {
     }
   } catch (const Error&) {
     throw;
+  } catch (const c10::Error& e) {
+    m.fail(what.c_str(), e.what_without_backtrace());
   } catch (const std::exception& e) {
     m.fail(what.c_str(), e.what());
   }

@@ -119,7 +119,8 @@ TEST(DistributedCli, GenerateUnderSlurmEqualsOne) {
   const std::string net = trained_network(), one = dir() + "/slurm_one", two = dir() + "/slurm_two";
   const std::string args = " generate --network " + net + " --seeds 0-6 --batch 2 --steps 3 --device cpu --threads 1";
   ASSERT_EQ(run(args + " --outdir " + one, false).status, 0);
-  std::string cmd = "port=" + std::to_string(free_port()) + "; rank() { env -u WORLD_SIZE -u RANK -u MASTER_ADDR "
+  std::string cmd = "port=" + std::to_string(free_port()) + "; rank() { env -u WORLD_SIZE -u RANK -u LOCAL_RANK -u MASTER_ADDR "
+                    "-u SLURM_STEP_NUM_TASKS "
                     "SLURM_NTASKS=2 SLURM_PROCID=$1 SLURM_LOCALID=$1 SLURM_LAUNCH_NODE_IPADDR=127.0.0.1 MASTER_PORT=$port " +
                     pfgm::test_paths::pfgm_binary() + args + " --outdir " + two + " > " + dir() + "/slurm_$1.out 2> " + dir() + "/slurm_$1.txt; }; " +
                     "rank 0 & p=$!; rank 1; r1=$?; wait $p; exit $(( $? | r1 ))";
@@ -244,6 +245,9 @@ TEST(DistributedCli, QualityReportOverTwoProcessesEqualsOne) {
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string classifier = "/classifier-idx.safetensors";
   ASSERT_TRUE(exists(two + classifier)) << r.out;
+  const auto trained = r.out.find("training the feature classifier");  // by rank 0 alone
+  EXPECT_NE(trained, std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("training the feature classifier", trained + 1), std::string::npos) << r.out;
   EXPECT_TRUE(slurp(one + classifier) == slurp(two + classifier));
   const auto a = pfgm::eval::read_fid_reference(one + "/fd-reference.npz");
   const auto b = pfgm::eval::read_fid_reference(two + "/fd-reference.npz");
