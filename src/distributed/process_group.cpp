@@ -99,6 +99,8 @@ ProcessGroup::ProcessGroup(const World& world, const GroupOptions& options) : im
     m.group = c10::make_intrusive<c10d::ProcessGroup>(m.store, world.rank, world.size);
     m.group->setBackend(c10::kCPU, c10d::ProcessGroup::BackendType::GLOO, gloo);  // CPU tensors: statistics, broadcasts
     m.group->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
+    // Without NCCL, Gloo takes CUDA tensors too (through host copies), as init_process_group("gloo").
+    if (!nccl) m.group->setBackend(c10::kCUDA, c10d::ProcessGroup::BackendType::GLOO, gloo);
 #ifdef PFGM_WITH_NCCL
     if (nccl) {  // CUDA tensors (the gradient buckets) go through NCCL
       auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
@@ -107,8 +109,6 @@ ProcessGroup::ProcessGroup(const World& world, const GroupOptions& options) : im
       m.group->setBackend(c10::kCUDA, c10d::ProcessGroup::BackendType::NCCL, backend);
       m.group->setDefaultBackend(c10d::ProcessGroup::BackendType::NCCL);
     }
-#else
-    (void)nccl;
 #endif
   } catch (const c10::Error& e) {
     const std::string hint = world.launcher == "slurm" ? "; under SLURM, start every task with srun" : "";
