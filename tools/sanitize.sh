@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${PFGM_VENV:-$HOME/.cache/pfgm/venv}"
-FILTER="${1:-Safetensors*:Golden*:Csv*:Idx*:Png*:Npy*:Npz*:ImageFolder*:Cifar10*:DatasetCli*:AugmentPipe*:Network*:NCSNpp*:ImageCli*:ToyCli.Bad*:ToyCli.Unreadable*:Targets/FuzzCorpus.*:Corpus/BadInputs.*:ReliabilityCli.*:DistributedCli.*}"
+FILTER="${1:-Safetensors*:Golden*:Csv*:Idx*:Png*:Npy*:Npz*:ImageFolder*:Cifar10*:DatasetCli*:AugmentPipe*:Network*:NCSNpp*:ImageCli*:ToyCli.Bad*:ToyCli.Unreadable*:Targets/FuzzCorpus.*:Corpus/BadInputs.*:ReliabilityCli.*:DistributedCli.*:ProcessGroup.*:World.*}"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPFGM_SANITIZE=address,undefined \
   -DPFGM_BUILD_BENCH=OFF -DPFGM_PYTHON="$VENV/bin/python" > build-asan.log
 cmake --build build-asan -j "${PFGM_JOBS:-$(nproc)}" >> build-asan.log
