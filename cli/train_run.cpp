@@ -148,15 +148,13 @@ void sample_and_report(networks::Model& ema, const TrainArgs& a, const training:
   end_progress();
   auto pixels = io::to_uint8(samples.x);
   if (group) pixels = distributed::gather_in_order(*group, pixels, count, s.batch);
-  if (!lead) {
-    if (c.fd_count > 0) quality_report(a, c, dataset, pixels, samples.nfe, device, log, group);
-    return;
+  if (lead) {
+    const std::string grid = (fs::path(c.options.outdir) / "samples.png").string();
+    io::write_png(grid, io::image_grid(pixels.narrow(0, 0, a.grid)));
+    const double sample_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    log.say("%lld samples (NFE %lld) in %.1f s\nsample grid: %s\n", (long long)count, (long long)samples.nfe, sample_s,
+            grid.c_str());
   }
-  const std::string grid = (fs::path(c.options.outdir) / "samples.png").string();
-  io::write_png(grid, io::image_grid(pixels.narrow(0, 0, a.grid)));
-  const double sample_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-  log.say("%lld samples (NFE %lld) in %.1f s\nsample grid: %s\n", (long long)count, (long long)samples.nfe, sample_s,
-          grid.c_str());
   if (c.fd_count > 0) quality_report(a, c, dataset, pixels, samples.nfe, device, log, group);
 }
 

@@ -164,7 +164,7 @@ void ProcessGroup::wait_for(int root, const std::string& work) {
   auto& m = *impl_;
   const std::string done = "pfgm/done/" + std::to_string(m.waits++);
   const std::string what = "waiting for rank " + std::to_string(root) + " (" + work + ")";
-  try {
+  m.run(what.c_str(), [&] {
     if (world_.rank == root) return m.store->set(done, std::vector<uint8_t>{1});
     int64_t beats = m.store->add(beat_key(root), 0), still = 0;
     while (!m.store->check({done})) {
@@ -174,13 +174,7 @@ void ProcessGroup::wait_for(int root, const std::string& work) {
       beats = now;
       if (still >= 6) m.fail(what.c_str(), "no heartbeat for 3 s");
     }
-  } catch (const Error&) {
-    throw;
-  } catch (const c10::Error& e) {
-    m.fail(what.c_str(), e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    m.fail(what.c_str(), e.what());
-  }
+  });
 }
 
 }  // namespace pfgm::distributed

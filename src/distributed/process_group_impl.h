@@ -48,11 +48,14 @@ struct ProcessGroup::Impl {
                 reason + ")");
   }
 
-  // Gloo reports a lost peer as c10::Error (timeouts) or as its own std::runtime_error (a closed connection).
+  // Gloo reports a lost peer as c10::Error (timeouts) or as its own std::runtime_error (a closed
+  // connection); a pfgm::Error (from fail) passes unchanged.
   template <typename F>
   void run(const char* what, F&& collective) {
     try {
       collective();
+    } catch (const Error&) {
+      throw;
     } catch (const c10::Error& e) {
       fail(what, e.what_without_backtrace());
     } catch (const std::exception& e) {
