@@ -3,9 +3,7 @@
 // and `fid` the same statistics, as one process; a rank killed mid-run makes the other fail within
 // the timeout with a message naming it; a failing rank makes the launcher stop the others.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +17,7 @@
 
 #include "cli/cli_runner.h"
 #include "cli/idx_fixture.h"
+#include "free_port.h"
 #include "test_paths.h"
 
 using namespace cli_test;
@@ -36,17 +35,6 @@ std::string trained_network() {
   return run_dir;
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 }  // namespace
 
 // The largest |a − b| / max|a| over a training state's tensors whose names start with `prefix`.
@@ -119,7 +107,7 @@ TEST(DistributedCli, GenerateUnderSlurmEqualsOne) {
   const std::string net = trained_network(), one = dir() + "/slurm_one", two = dir() + "/slurm_two";
   const std::string args = " generate --network " + net + " --seeds 0-6 --batch 2 --steps 3 --device cpu --threads 1";
   ASSERT_EQ(run(args + " --outdir " + one, false).status, 0);
-  std::string cmd = "port=" + std::to_string(free_port()) + "; rank() { env -u WORLD_SIZE -u RANK -u LOCAL_RANK -u MASTER_ADDR "
+  std::string cmd = "port=" + std::to_string(test_net::free_port()) + "; rank() { env -u WORLD_SIZE -u RANK -u LOCAL_RANK -u MASTER_ADDR "
                     "-u SLURM_STEP_NUM_TASKS "
                     "SLURM_NTASKS=2 SLURM_PROCID=$1 SLURM_LOCALID=$1 SLURM_LAUNCH_NODE_IPADDR=127.0.0.1 MASTER_PORT=$port " +
                     pfgm::test_paths::pfgm_binary() + args + " --outdir " + two + " > " + dir() + "/slurm_$1.out 2> " + dir() + "/slurm_$1.txt; }; " +
@@ -137,7 +125,7 @@ TEST(DistributedCli, GenerateUnderSlurmEqualsOne) {
 
 TEST(DistributedCli, AKilledRankIsNamedByTheOtherWithinTheTimeout) {
   const std::string net = trained_network();
-  const int port = free_port();
+  const int port = test_net::free_port();
   pid_t pids[2];
   const auto t0 = std::chrono::steady_clock::now();
   for (int rank = 0; rank < 2; ++rank) {

@@ -3,8 +3,6 @@
 // differed from the wheel's gloo would break them), wait_for lets one rank work past the timeout,
 // and a rank that dies while the other waits for it is named.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,20 +20,9 @@
 #include "pfgm/core/error.h"
 #include "pfgm/distributed/process_group.h"
 #include "cli/cli_runner.h"
+#include "free_port.h"
 
 namespace {
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // Runs `body(group)` in two forked ranks; a rank's exit status is 0 when body returned true, 1 when
 // false, 2 on an exception (its message written to `<dir>/rank<r>.txt`). Returns both statuses.
@@ -44,7 +31,7 @@ std::array<int, 2> two_ranks(double timeout_s, const std::function<bool(pfgm::di
   const std::string base = cli_test::dir() + "/" + tag;  // made before the fork
   pfgm::distributed::World w;
   w.size = 2;
-  w.master_port = free_port();
+  w.master_port = test_net::free_port();
   pfgm::distributed::GroupOptions o;
   o.timeout_s = timeout_s;
   pid_t pids[2];
@@ -111,46 +98,38 @@ TEST(ProcessGroup, WaitForOutlastsTheTimeoutWhileTheRootBeats) {
   EXPECT_EQ(codes[1], 0) << message("wait", 1);
 }
 
-// The root dies instead of finishing: the waiting rank names it within seconds.
-TEST(ProcessGroup, WaitForNamesARootThatDied) {
+// Rank `root` dies a second into a piece of work the other waits for; the other names it within
+// seconds, in one line (no stack trace). Returns the waiting rank's message.
+std::string wait_for_a_dying_root(int root) {
+  const std::string tag = "died" + std::to_string(root);
   const auto t0 = std::chrono::steady_clock::now();
-  const auto codes = two_ranks(300, [](pfgm::distributed::ProcessGroup& g) {
-    if (g.rank() == 0) {
+  const auto codes = two_ranks(300, [root](pfgm::distributed::ProcessGroup& g) {
+    if (g.rank() == root) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
       ::_exit(3);
     }
-    g.wait_for(0, "a piece of work");
+    g.wait_for(root, "a piece of work");
     return true;
-  }, "died");
+  }, tag);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_EQ(codes[0], 3);
-  EXPECT_EQ(codes[1], 2);
-  const auto m = message("died", 1);
-  EXPECT_NE(m.find("lost rank 0"), std::string::npos) << m;
-  EXPECT_NE(m.find("a piece of work"), std::string::npos) << m;
-  EXPECT_EQ(m.find('\n'), std::string::npos) << m;  // one line: no stack trace
+  const int other = 1 - root;
+  EXPECT_EQ(codes[root], 3);
+  EXPECT_EQ(codes[other], 2);
   EXPECT_LT(seconds, 30.0);
+  const auto m = message(tag, other);
+  EXPECT_NE(m.find("lost rank " + std::to_string(root)), std::string::npos) << m;
+  EXPECT_NE(m.find("a piece of work"), std::string::npos) << m;
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  return m;
 }
 
-// The root is rank 1 and dies; rank 0 (which hosts the store, so the store stays up) sees its
-// heartbeat stop and names it.
+// Rank 0 hosts the store: the other finds it unreachable.
+TEST(ProcessGroup, WaitForNamesARootThatDied) { wait_for_a_dying_root(0); }
+
+// Rank 1 dies while rank 0, which hosts the store, waits: its heartbeat stops.
 TEST(ProcessGroup, WaitForNamesARootWhoseHeartbeatStopped) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const auto codes = two_ranks(300, [](pfgm::distributed::ProcessGroup& g) {
-    if (g.rank() == 1) {
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-      ::_exit(3);
-    }
-    g.wait_for(1, "a piece of work");
-    return true;
-  }, "stopped");
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_EQ(codes[0], 2);
-  EXPECT_EQ(codes[1], 3);
-  const auto m = message("stopped", 0);
-  EXPECT_NE(m.find("lost rank 1"), std::string::npos) << m;
+  const auto m = wait_for_a_dying_root(1);
   EXPECT_NE(m.find("no heartbeat"), std::string::npos) << m;
-  EXPECT_LT(seconds, 30.0);
 }
 
 namespace {
