@@ -3,9 +3,7 @@
 // MASTER_PORT), so that `pfgm launch --nproc 2 -- train ...` needs no Python. As torchrun: when one
 // process fails, the others are stopped (SIGTERM, then SIGKILL after a grace period) and the
 // launcher exits with the failed one's status; SIGINT/SIGTERM are passed on to every process.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +17,7 @@
 
 #include "commands.h"
 #include "pfgm/core/error.h"
+#include "pfgm/distributed/process_group.h"
 
 namespace pfgm::cli {
 namespace {
@@ -32,21 +31,6 @@ struct LaunchArgs {
 
 volatile std::sig_atomic_t g_signal = 0;
 void remember(int s) { g_signal = s; }
-
-// A TCP port the kernel says is free now (bind to port 0), for the rendezvous.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  PFGM_CHECK(fd >= 0, "[launch] cannot open a socket to find a free port");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  ::close(fd);
-  PFGM_CHECK(ok, "[launch] cannot find a free port; give --master_port");
-  return ntohs(a.sin_port);
-}
 
 pid_t start(const LaunchArgs& a, int rank, int port) {
   const pid_t pid = ::fork();
@@ -80,7 +64,7 @@ void stop_all(std::vector<pid_t>& pids, double grace_s) {
 
 void run_launch(const LaunchArgs& a) {
   PFGM_CHECK(!a.command.empty(), "[launch] expected a command after --, e.g. pfgm launch --nproc 2 -- train");
-  const int port = a.port > 0 ? a.port : free_port();
+  const int port = a.port > 0 ? a.port : distributed::free_loopback_port();
   std::signal(SIGINT, remember);
   std::signal(SIGTERM, remember);
   std::vector<pid_t> pids;

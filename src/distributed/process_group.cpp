@@ -1,5 +1,9 @@
 #include "pfgm/distributed/process_group.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -53,6 +57,20 @@ World world_from_environment() {
   return w;
 }
 
+
+int free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  PFGM_CHECK(fd >= 0, "[distributed] cannot open a socket to find a free port");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  ::close(fd);
+  PFGM_CHECK(ok, "[distributed] cannot find a free port on 127.0.0.1 (pfgm launch: give --master_port)");
+  return ntohs(a.sin_port);
+}
 
 bool has_nccl() {
 #ifdef PFGM_WITH_NCCL

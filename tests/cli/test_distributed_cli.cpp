@@ -12,12 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pfgm/distributed/process_group.h"
 #include "pfgm/eval/fid_reference.h"
 #include "pfgm/io/safetensors.h"
 
 #include "cli/cli_runner.h"
 #include "cli/idx_fixture.h"
-#include "free_port.h"
 #include "test_paths.h"
 
 using namespace cli_test;
@@ -107,7 +107,7 @@ TEST(DistributedCli, GenerateUnderSlurmEqualsOne) {
   const std::string net = trained_network(), one = dir() + "/slurm_one", two = dir() + "/slurm_two";
   const std::string args = " generate --network " + net + " --seeds 0-6 --batch 2 --steps 3 --device cpu --threads 1";
   ASSERT_EQ(run(args + " --outdir " + one, false).status, 0);
-  std::string cmd = "port=" + std::to_string(test_net::free_port()) + "; rank() { env -u WORLD_SIZE -u RANK -u LOCAL_RANK -u MASTER_ADDR "
+  std::string cmd = "port=" + std::to_string(pfgm::distributed::free_loopback_port()) + "; rank() { env -u WORLD_SIZE -u RANK -u LOCAL_RANK -u MASTER_ADDR "
                     "-u SLURM_STEP_NUM_TASKS "
                     "SLURM_NTASKS=2 SLURM_PROCID=$1 SLURM_LOCALID=$1 SLURM_LAUNCH_NODE_IPADDR=127.0.0.1 MASTER_PORT=$port " +
                     pfgm::test_paths::pfgm_binary() + args + " --outdir " + two + " > " + dir() + "/slurm_$1.out 2> " + dir() + "/slurm_$1.txt; }; " +
@@ -125,7 +125,7 @@ TEST(DistributedCli, GenerateUnderSlurmEqualsOne) {
 
 TEST(DistributedCli, AKilledRankIsNamedByTheOtherWithinTheTimeout) {
   const std::string net = trained_network();
-  const int port = test_net::free_port();
+  const int port = pfgm::distributed::free_loopback_port();
   pid_t pids[2];
   const auto t0 = std::chrono::steady_clock::now();
   for (int rank = 0; rank < 2; ++rank) {

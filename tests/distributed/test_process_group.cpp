@@ -20,7 +20,6 @@
 #include "pfgm/core/error.h"
 #include "pfgm/distributed/process_group.h"
 #include "cli/cli_runner.h"
-#include "free_port.h"
 
 namespace {
 
@@ -31,7 +30,7 @@ std::array<int, 2> two_ranks(double timeout_s, const std::function<bool(pfgm::di
   const std::string base = cli_test::dir() + "/" + tag;  // made before the fork
   pfgm::distributed::World w;
   w.size = 2;
-  w.master_port = test_net::free_port();
+  w.master_port = pfgm::distributed::free_loopback_port();
   pfgm::distributed::GroupOptions o;
   o.timeout_s = timeout_s;
   pid_t pids[2];

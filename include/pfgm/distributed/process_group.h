@@ -33,6 +33,10 @@ struct GroupOptions {
 
 bool has_nccl();  // this build has the NCCL process group (CMake found NCCL's headers beside the wheel)
 
+// A TCP port on 127.0.0.1 that the kernel says is free now (bound to port 0), for a rendezvous on
+// this machine. Throws pfgm::Error when none can be had.
+int free_loopback_port();
+
 class ProcessGroup {
  public:
   ProcessGroup(const World& world, const GroupOptions& options);
